@@ -1,0 +1,97 @@
+"""The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
+--check, verifies) the OpenAPI documents generated from the code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="patron", description="Patron: the customer-data platform.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run the whole platform locally (no AWS account, no Docker)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000, help="the API gateway and web console")
+    dev.add_argument("--aws-port", type=int, default=4566, help="the AWS-compatible endpoint")
+    dev.add_argument("--state-dir", type=Path, default=Path(".patron"))
+    dev.add_argument("--reset", action="store_true", help="start with empty tables and queues")
+
+    docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
+    docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
+
+    args = parser.parse_args(argv)
+    if args.command == "dev":
+        return run_dev(args)
+    return run_openapi(check=args.check)
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from patron.local.cloud import LocalCloud
+
+    cloud = LocalCloud(
+        host=args.host, port=args.port, aws_port=args.aws_port, state_dir=args.state_dir, reset=args.reset
+    )
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        cloud.start()
+    except OSError as exc:
+        print(f"patron dev: {exc}", file=sys.stderr)
+        return 1
+    lines = [f"Patron is ready in {cloud.startup_seconds:.1f}s ({cloud.restored_items} items restored)", ""]
+    lines += [f"  {name:<11} {url}" for name, url in cloud.api_urls().items()]
+    lines += [
+        f"  {'console':<11} {cloud.base_url}/",
+        f"  {'docs':<11} {cloud.base_url}/docs",
+        f"  {'aws':<11} http://{args.host}:{args.aws_port}   (aws --endpoint-url ...)",
+        "",
+        f"  x-api-key   {cloud.api_key}",
+        f"  state       {args.state_dir.resolve()}",
+        "",
+        "Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+    stopping.wait()
+    print("patron dev: stopping, saving state...", flush=True)
+    cloud.stop()
+    print("patron dev: stopped.", flush=True)
+    return 0
+
+
+def run_openapi(check: bool) -> int:
+    from patron.local import openapi
+    from patron.local.template import Template
+
+    template = Template()
+    if not check:
+        for path in openapi.write_all(template):
+            print(f"wrote {path}")
+        return 0
+    stale = [
+        str(openapi.path_of(api.base_path))
+        for api in template.apis().values()
+        if not openapi.path_of(api.base_path).exists()
+        or openapi.path_of(api.base_path).read_text()
+        != openapi.render(openapi.document(template, api.base_path))
+    ]
+    if stale:
+        print("stale OpenAPI documents (run `patron openapi`): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Shared by every service: the HTTP resolver, domain errors, observability and settings."""

@@ -1,0 +1,69 @@
+"""Lambda entry points of the ids API. Every function of the API runs this module; API Gateway
+routes each function only its own route."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from patron.core.api import PatronResolver, ok
+from patron.core.observability import logger, metrics, tracer
+from patron.core.settings import settings
+from patron.ids import service
+from patron.ids.models import ID_PATTERN, IdDeletion, IdLookup, IdRegistration
+from patron.ids.repository import IdsRepository
+
+app = PatronResolver(methods=["DELETE", "GET", "PUT"])
+
+IdPath = Annotated[
+    str, Path(min_length=1, max_length=128, pattern=ID_PATTERN, description="1-128 of [A-Za-z0-9_.:@-]")
+]
+
+
+@cache
+def repository() -> IdsRepository:
+    return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
+
+
+@app.put(
+    "/customers/<id>",
+    summary="Register a customer id",
+    responses={
+        200: {
+            "description": "Already registered",
+            "content": {"application/json": {"model": IdRegistration}},
+        },
+        201: {"description": "Created", "content": {"application/json": {"model": IdRegistration}}},
+    },
+)
+def put_customer_id(
+    id: IdPath,
+    body: Annotated[dict[str, Any] | None, Body(description="Optional JSON object; not stored")] = None,
+) -> Response[IdRegistration]:
+    created = service.register(id, repository())
+    if created:
+        metrics.add_metric(name="IdsCreated", unit="Count", value=1)
+    return ok(IdRegistration(id=id, created=created), status=201 if created else 200)
+
+
+@app.get("/customers/<id>", summary="Check whether a customer id exists")
+def get_customer_id(id: IdPath) -> IdLookup:
+    return IdLookup(id=id, exists=service.is_registered(id, repository()))
+
+
+@app.delete("/customers/<id>", summary="Delete a customer id")
+def delete_customer_id(id: IdPath) -> IdDeletion:
+    return IdDeletion(id=id, deleted=service.unregister(id, repository()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""The local cloud: `patron dev` emulates template.yaml on an embedded moto, in one process."""

@@ -1,0 +1,101 @@
+"""The embedded AWS: moto in-process (the handlers' boto3 calls never leave the process) and the
+same state served over HTTP on the AWS port for the aws CLI and boto3 users. Provisioning reads
+only the template."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from patron.local import moto_patches
+from patron.local.template import REGION, Template
+
+MOTO_CONFIG: Any = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+@dataclass
+class EmbeddedAws:
+    mock: Any
+    server: ThreadedMotoServer | None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        self.mock.stop()
+
+
+def fake_credentials() -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "patron-local",
+        "AWS_SECRET_ACCESS_KEY": "patron-local",
+        "AWS_SESSION_TOKEN": "patron-local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        os.environ[name] = value
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def start_aws(host: str, port: int | None) -> EmbeddedAws:
+    """Start moto; `port=None` keeps it in-process only (tests)."""
+    moto_patches.apply_all()
+    fake_credentials()
+    mock = mock_aws(config=MOTO_CONFIG)
+    mock.start()
+    server = None
+    if port is not None:
+        os.environ["MOTO_PORT"] = str(port)  # moto's ASL interpreter calls services on this port
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        server.start()
+    return EmbeddedAws(mock, server)
+
+
+def table_request(properties: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation AWS::DynamoDB::Table properties → DynamoDB CreateTable parameters."""
+    request: dict[str, Any] = {
+        key: properties[key]
+        for key in (
+            "TableName",
+            "KeySchema",
+            "AttributeDefinitions",
+            "BillingMode",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+        )
+        if key in properties
+    }
+    if "StreamSpecification" in properties:
+        view = properties["StreamSpecification"]["StreamViewType"]
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
+    if "ProvisionedThroughput" in properties:
+        request["ProvisionedThroughput"] = properties["ProvisionedThroughput"]
+    return request
+
+
+def provision(template: Template, api_key: str) -> None:
+    dynamodb = boto3.client("dynamodb")
+    for logical_id in template.of_type("AWS::DynamoDB::Table"):
+        properties = template.properties(logical_id)
+        dynamodb.create_table(**table_request(properties))
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(
+                TableName=properties["TableName"],
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+    apigateway = boto3.client("apigateway")
+    apigateway.create_api_key(name="patron-local", value=api_key, enabled=True)
+
+
+def api_keys() -> set[str]:
+    keys = boto3.client("apigateway").get_api_keys(includeValues=True)["items"]
+    return {key["value"] for key in keys if key.get("enabled")}

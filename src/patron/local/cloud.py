@@ -1,0 +1,153 @@
+"""`patron dev`: the whole template in one process. Start order: moto, the functions'
+environment, provisioning, saved state, handlers, then the gateway; stop order is the reverse, and
+state is saved last. Background workers (queue pollers, stream readers, schedules) plug in as
+`Worker`s started after provisioning and stopped before the state is saved."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from patron.local import aws, state
+from patron.local.docs import Docs
+from patron.local.gateway import Gateway, json_response
+from patron.local.lambdas import LambdaRuntime
+from patron.local.template import Template
+
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+
+
+class Worker(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class EnvironmentConflict(RuntimeError):
+    pass
+
+
+def function_environment(template: Template) -> dict[str, str]:
+    """Every function's variables, merged: one name must mean one value across the template,
+    since all functions share this process."""
+    merged: dict[str, str] = {}
+    for function in template.functions().values():
+        for name, value in function.environment.items():
+            if merged.setdefault(name, value) != value:
+                raise EnvironmentConflict(
+                    f"{function.logical_id} sets {name}={value!r}, another function {merged[name]!r}"
+                )
+    return merged
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class LocalCloud:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    aws_port: int = 4566
+    state_dir: Path = Path(".patron")
+    reset: bool = False
+    template: Template = field(default_factory=Template)
+    workers: list[Worker] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        for port in (self.port, self.aws_port):
+            if not port_is_free(self.host, port):
+                raise OSError(f"port {port} on {self.host} is already in use")
+        started = time.monotonic()
+        if self.reset:
+            state.reset(self.state_dir)
+        self.api_key = state.api_key(self.state_dir)
+        self._aws = aws.start_aws(self.host, self.aws_port)
+        os.environ.update(function_environment(self.template))
+        # the handlers run here, not on Lambda: no X-Ray daemon to send to, no metrics on stdout
+        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+        aws.provision(self.template, self.api_key)
+        self.restored_items = state.load_tables(self.state_dir, self.table_names())
+        self.runtime = LambdaRuntime(self.template.functions())
+        self.runtime.warm_up()
+        keys = aws.api_keys()
+        self.gateway = Gateway(
+            self.template.apis(),
+            self.template.routes(),
+            self.runtime,
+            api_keys=lambda: keys,
+            extra={"/health": self.health, "/config.json": self.console_config},
+            prefixes={"/docs": Docs(self.template)},
+            fallback=self.console,
+        )
+        for worker in self.workers:
+            worker.start()
+        self._server: BaseWSGIServer = make_server(self.host, self.port, self.gateway, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+        self.startup_seconds = time.monotonic() - started
+        self.ready.set()
+
+    def stop(self) -> None:
+        self.ready.clear()
+        self._server.shutdown()
+        for worker in reversed(self.workers):
+            worker.stop()
+        state.save_tables(self.state_dir, self.table_names())
+        self._aws.stop()
+
+    # ---------------------------------------------------------------- what it serves besides APIs
+    def table_names(self) -> list[str]:
+        return [
+            self.template.physical_name(logical_id)
+            for logical_id in self.template.of_type("AWS::DynamoDB::Table")
+        ]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def api_urls(self) -> dict[str, str]:
+        return {api.base_path: f"{self.base_url}/{api.base_path}" for api in self.template.apis().values()}
+
+    def health(self, request: Request) -> Response:
+        if not self.ready.is_set():
+            return json_response(503, {"status": "starting"})
+        return json_response(200, {"status": "ok", "apis": sorted(self.api_urls())})
+
+    def console_config(self, request: Request) -> Response:
+        """The web console's runtime configuration (on AWS the stack writes the same file)."""
+        apis = {name: f"/{name}" for name in self.api_urls()}
+        return Response(json.dumps({"apis": apis, "apiKey": self.api_key}), content_type="application/json")
+
+    def console(self, request: Request) -> Response:
+        if not WEB_DIST.is_dir():
+            return json_response(
+                404, {"message": "The web console is not built (cd web && npm ci && npm run build)."}
+            )
+        relative = request.path.lstrip("/") or "index.html"
+        target = (WEB_DIST / relative).resolve()
+        if not target.is_file() or WEB_DIST.resolve() not in target.parents:
+            target = WEB_DIST / "index.html"  # single-page app: client-side routes fall back to index
+        return Response(target.read_bytes(), mimetype=_mimetype(target))
+
+
+def _mimetype(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"

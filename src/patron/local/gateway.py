@@ -1,0 +1,198 @@
+"""An API-Gateway-compatible front end. Each template API is served under its base path (/ids,
+/crm, ...): the gateway matches the template's resources, enforces the API key, answers CORS
+preflights and its own errors the way the template configures API Gateway to, and turns a request
+into a REST proxy event (stage `prod`) for the in-process handler."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from werkzeug.wrappers import Request, Response
+
+from patron.local.lambdas import LambdaRuntime
+from patron.local.template import ACCOUNT_ID, STAGE, Api, Route
+
+logger = logging.getLogger("patron.local")
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+
+Endpoint = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class CompiledRoute:
+    route: Route
+    pattern: re.Pattern[str]
+
+
+def compile_path(path: str) -> re.Pattern[str]:
+    """`/customers/{id}` → a regex over the raw (still percent-encoded) path; `{proxy+}` spans
+    segments."""
+    parts = []
+    for segment in path.strip("/").split("/"):
+        greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
+        single = re.fullmatch(r"\{(\w+)\}", segment)
+        if greedy:
+            parts.append(f"(?P<{greedy.group(1)}>.+)")
+        elif single:
+            parts.append(f"(?P<{single.group(1)}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("^/" + "/".join(parts) + "$")
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+
+class Gateway:
+    def __init__(
+        self,
+        apis: dict[str, Api],
+        routes: list[Route],
+        runtime: LambdaRuntime,
+        api_keys: Callable[[], set[str]],
+        extra: dict[str, Endpoint] | None = None,
+        prefixes: dict[str, Endpoint] | None = None,
+        fallback: Endpoint | None = None,
+    ) -> None:
+        self.apis = {api.base_path: api for api in apis.values()}
+        self.routes: dict[str, list[CompiledRoute]] = {api.logical_id: [] for api in apis.values()}
+        for route in routes:
+            self.routes[route.api].append(CompiledRoute(route, compile_path(route.path)))
+        self.runtime = runtime
+        self.api_keys = api_keys
+        self.extra = extra or {}  # exact local paths: /health, /config.json
+        self.prefixes = prefixes or {}  # local path trees: /docs
+        self.fallback = fallback  # everything else: the web console
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        raw_path = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+        raw_path = raw_path.split("?", 1)[0]
+        if request.path in self.extra:
+            return self.extra[request.path](request)
+        for prefix, endpoint in self.prefixes.items():
+            if request.path == prefix or request.path.startswith(prefix + "/"):
+                return endpoint(request)
+        first, _, rest = raw_path.lstrip("/").partition("/")
+        api = self.apis.get(first)
+        if api is None:
+            if self.fallback is not None:
+                return self.fallback(request)
+            return json_response(404, {"message": "Not Found"})
+        return self.serve_api(api, "/" + rest, request)
+
+    def serve_api(self, api: Api, raw_path: str, request: Request) -> Response:
+        gateway_headers = api.gateway_response_headers
+        candidates = [
+            (compiled, match)
+            for compiled in self.routes[api.logical_id]
+            if (match := compiled.pattern.match(raw_path))
+        ]
+        if request.method == "OPTIONS" and candidates:
+            return Response(status=200, headers=api.preflight_headers, content_type="application/json")
+        chosen = next(((c, m) for c, m in candidates if c.route.method in (request.method, "ANY")), None)
+        if chosen is None:
+            # API Gateway's answer for a resource or method it does not have
+            return json_response(403, {"message": "Missing Authentication Token"}, gateway_headers)
+        if request.headers.get("x-api-key") not in self.api_keys():
+            return json_response(403, {"message": "Forbidden"}, gateway_headers)
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return json_response(413, {"message": "Request Too Long"}, gateway_headers)
+        body = request.get_data(cache=False)
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return json_response(413, {"message": "Request Too Long"}, gateway_headers)
+        compiled, match = chosen
+        event = proxy_event(compiled.route, raw_path, match.groupdict(), request, body)
+        try:
+            result = self.runtime.invoke(compiled.route.function, event)
+        except Exception:
+            logger.exception("lambda invocation failed", extra={"function": compiled.route.function})
+            return json_response(502, {"message": "Internal server error"}, gateway_headers)
+        return proxy_response(result, gateway_headers)
+
+
+def proxy_event(
+    route: Route, raw_path: str, raw_params: dict[str, str], request: Request, body: bytes
+) -> dict[str, Any]:
+    """A REST API (v1) Lambda proxy integration event, as API Gateway builds it."""
+    path = unquote(raw_path)
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        headers[name] = value
+        multi_headers.setdefault(name, []).append(value)
+    query_pairs = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+    query: dict[str, str] = {}
+    multi_query: dict[str, list[str]] = {}
+    for name, value in query_pairs:
+        query[name] = value
+        multi_query.setdefault(name, []).append(value)
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": request.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {name: unquote(value) for name, value in raw_params.items()} or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": route.api.lower(),
+            "resourcePath": route.path,
+            "httpMethod": request.method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            "domainName": request.host,
+            "identity": {
+                "sourceIp": request.remote_addr,
+                "userAgent": request.headers.get("User-Agent"),
+                "apiKey": request.headers.get("x-api-key"),
+            },
+        },
+        "body": text if body else None,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def proxy_response(result: Any, gateway_headers: dict[str, str]) -> Response:
+    if not isinstance(result, dict) or "statusCode" not in result:
+        # API Gateway's reaction to a malformed proxy response
+        return json_response(502, {"message": "Internal server error"}, gateway_headers)
+    response = Response(status=int(result["statusCode"]))
+    response.headers.clear()
+    for name, value in (result.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        response.headers.remove(name)
+        for value in values:
+            response.headers.add(name, str(value))
+    body = result.get("body") or ""
+    response.set_data(base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8"))
+    return response

@@ -1,0 +1,71 @@
+"""In-process Lambda runtime: imports a function's handler by its template `Handler` string and
+invokes it with a Lambda context, one invocation at a time per handler module (as one container
+would: Powertools resolvers keep the current event on the module's `app`)."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from patron.local.template import ACCOUNT_ID, REGION, Function
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = time.monotonic() - self.started
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+class LambdaRuntime:
+    def __init__(self, functions: dict[str, Function]) -> None:
+        self.functions = functions
+        self._handlers: dict[str, Handler] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def handler(self, function: Function) -> tuple[Handler, threading.Lock]:
+        with self._guard:
+            if function.handler not in self._handlers:
+                module_name, attribute = function.handler.rsplit(".", 1)
+                module = importlib.import_module(module_name)
+                self._handlers[function.handler] = getattr(module, attribute)
+                self._locks.setdefault(module_name, threading.Lock())
+            return self._handlers[function.handler], self._locks[function.handler.rsplit(".", 1)[0]]
+
+    def warm_up(self) -> None:
+        for function in self.functions.values():
+            self.handler(function)
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        function = self.functions[logical_id]
+        handler, lock = self.handler(function)
+        context = LambdaContext(function.name, function.memory, function.timeout)
+        with lock:
+            return handler(event, context)

@@ -1,0 +1,264 @@
+"""Reads template.yaml, the one source of truth, and resolves it for the local cloud: parameters,
+intrinsic functions and the local physical names of resources (the explicit name, else the logical
+id). Everything the local cloud provisions or serves comes from here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+STACK_NAME = "patron"
+STAGE = "prod"
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short-form tags (!Ref, !Sub, !GetAtt ...) into their
+    long form ({"Ref": ...}, {"Fn::Sub": ...})."""
+
+
+def _construct_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open() as stream:
+        loaded: dict[str, Any] = yaml.load(stream, _CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return loaded
+
+
+@dataclass(frozen=True)
+class Route:
+    api: str  # logical id of the AWS::Serverless::Api
+    method: str  # upper case
+    path: str  # the API Gateway resource path, e.g. /customers/{id}
+    function: str  # logical id of the function
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    name: str
+    handler: str
+    environment: dict[str, str]
+    timeout: int
+    memory: int
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Api:
+    logical_id: str
+    base_path: str  # "ids" for IdsApi: the local base URL is /ids
+    preflight_headers: dict[str, str]
+    gateway_response_headers: dict[str, str]
+
+
+class Template:
+    def __init__(self, raw: dict[str, Any] | None = None, parameters: dict[str, str] | None = None) -> None:
+        self.raw = raw if raw is not None else load_template()
+        self.resources: dict[str, dict[str, Any]] = self.raw.get("Resources", {})
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in self.raw.get("Parameters", {}).items()
+        }
+        self.parameters.update(parameters or {})
+        self.conditions = {
+            name: self.resolve(value) for name, value in self.raw.get("Conditions", {}).items()
+        }
+
+    # ----------------------------------------------------------------- resources by type
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.resources.items()
+            if resource["Type"] == resource_type and self._condition_holds(resource)
+        }
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        resolved: dict[str, Any] = self.resolve(self.resources[logical_id].get("Properties", {}))
+        return resolved
+
+    def functions(self) -> dict[str, Function]:
+        globals_ = self.resolve(self.raw.get("Globals", {}).get("Function", {}))
+        functions = {}
+        for logical_id in self.of_type("AWS::Serverless::Function"):
+            props = {**globals_, **self.properties(logical_id)}
+            environment = {
+                **globals_.get("Environment", {}).get("Variables", {}),
+                **props.get("Environment", {}).get("Variables", {}),
+            }
+            functions[logical_id] = Function(
+                logical_id=logical_id,
+                name=self.physical_name(logical_id),
+                handler=props["Handler"],
+                environment={key: str(value) for key, value in environment.items()},
+                timeout=int(props.get("Timeout", 3)),
+                memory=int(props.get("MemorySize", 128)),
+                events=props.get("Events", {}),
+            )
+        return functions
+
+    def apis(self) -> dict[str, Api]:
+        apis = {}
+        for logical_id in self.of_type("AWS::Serverless::Api"):
+            props = self.properties(logical_id)
+            cors = props.get("Cors", {})
+            preflight = {
+                "Access-Control-Allow-Origin": _unquote(cors.get("AllowOrigin", "'*'")),
+                "Access-Control-Allow-Methods": _unquote(cors.get("AllowMethods", "'OPTIONS'")),
+                "Access-Control-Allow-Headers": _unquote(cors.get("AllowHeaders", "''")),
+            }
+            responses = props.get("GatewayResponses", {}).get("DEFAULT_4XX", {})
+            headers = responses.get("ResponseParameters", {}).get("Headers", {})
+            apis[logical_id] = Api(
+                logical_id=logical_id,
+                base_path=logical_id.removesuffix("Api").lower(),
+                preflight_headers=preflight,
+                gateway_response_headers={name: _unquote(value) for name, value in headers.items()},
+            )
+        return apis
+
+    def routes(self) -> list[Route]:
+        routes = []
+        for function in self.functions().values():
+            for event in function.events.values():
+                if event["Type"] != "Api":
+                    continue
+                props = event["Properties"]
+                api = props["RestApiId"]  # already resolved to the Api's logical id
+                routes.append(Route(api, props["Method"].upper(), props["Path"], function.logical_id))
+        return sorted(routes, key=lambda route: (route.api, route.path, route.method))
+
+    # ----------------------------------------------------------------- names and intrinsics
+    def physical_name(self, logical_id: str) -> str:
+        resource = self.resources[logical_id]
+        props = self.resolve(resource.get("Properties", {}))
+        name_property = {
+            "AWS::DynamoDB::Table": "TableName",
+            "AWS::SQS::Queue": "QueueName",
+            "AWS::Serverless::Function": "FunctionName",
+            "AWS::Serverless::StateMachine": "Name",
+            "AWS::Events::Rule": "Name",
+            "AWS::S3::Bucket": "BucketName",
+            "AWS::SNS::Topic": "TopicName",
+        }.get(resource["Type"])
+        return str(props.get(name_property, logical_id)) if name_property else logical_id
+
+    def ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": STACK_NAME,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        resource_type = self.resources[name]["Type"]
+        physical = self.physical_name(name)
+        if resource_type == "AWS::SQS::Queue":
+            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{physical}"
+        if resource_type in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
+            return self.arn(name)
+        if resource_type in ("AWS::SNS::Topic",):
+            return self.arn(name)
+        return physical  # tables, functions, buckets, rules: the name; APIs: the logical id
+
+    def arn(self, logical_id: str) -> str:
+        physical = self.physical_name(logical_id)
+        arns = {
+            "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical}",
+            "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical}",
+            "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{physical}",
+            "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{physical}",
+            "AWS::Events::Rule": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{physical}",
+            "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
+            "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical}",
+        }
+        return arns[self.resources[logical_id]["Type"]]
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        if attribute in ("QueueName", "Name"):
+            return self.physical_name(logical_id)
+        if attribute == "QueueUrl":
+            return self.ref(logical_id)
+        if attribute == "StreamArn":
+            return f"{self.arn(logical_id)}/stream/local"
+        raise ValueError(f"the local cloud does not resolve Fn::GetAtt {logical_id}.{attribute}")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [item for item in (self.resolve(item) for item in value) if item is not None]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                return self.get_att(arg[0], arg[1])
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Join":
+                return str(arg[0]).join(str(part) for part in self.resolve(arg[1]))
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.conditions[name] else when_false)
+            if key == "Fn::Equals":
+                left, right = self.resolve(arg)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self.resolve(arg[0])
+            if key == "Fn::Select":
+                return self.resolve(arg[1])[int(arg[0])]
+            if key == "Condition":
+                return self.conditions[arg]
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not None}
+
+    def _sub(self, arg: str | list[Any]) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return str(self.get_att(logical_id, attribute))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+    def _condition_holds(self, resource: dict[str, Any]) -> bool:
+        name = resource.get("Condition")
+        return bool(self.conditions[name]) if name else True
+
+
+def _unquote(value: str) -> str:
+    """API Gateway header mappings are quoted literals ("'*'")."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
