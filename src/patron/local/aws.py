@@ -81,7 +81,7 @@ def table_request(properties: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
-def provision(template: Template, api_key: str) -> None:
+def create_tables(template: Template) -> None:
     dynamodb = boto3.client("dynamodb")
     for logical_id in template.of_type("AWS::DynamoDB::Table"):
         properties = template.properties(logical_id)
@@ -92,8 +92,11 @@ def provision(template: Template, api_key: str) -> None:
                 TableName=properties["TableName"],
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
             )
-    apigateway = boto3.client("apigateway")
-    apigateway.create_api_key(name="patron-local", value=api_key, enabled=True)
+
+
+def provision(template: Template, api_key: str) -> None:
+    create_tables(template)
+    boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 
 def api_keys() -> set[str]:

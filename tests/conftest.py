@@ -1,0 +1,72 @@
+"""The root fixture: fake credentials, the functions' environment read from template.yaml, moto,
+and every table created from the template (the key schemas live only there)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from patron.core.settings import settings
+from patron.local import aws
+from patron.local.cloud import function_environment
+from patron.local.lambdas import LambdaContext
+from patron.local.template import Template
+
+
+@pytest.fixture(scope="session")
+def template() -> Template:
+    return Template()
+
+
+@pytest.fixture
+def aws_env(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        **function_environment(template),
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+@pytest.fixture
+def cloud(aws_env: None, template: Template) -> Iterator[None]:
+    """moto with every table of the template; repositories built fresh for each test."""
+    from patron.ids import handlers as ids_handlers
+
+    aws.moto_patches.apply_all()
+    with mock_aws(config=aws.MOTO_CONFIG):
+        aws.create_tables(template)
+        ids_handlers.repository.cache_clear()
+        yield
+        ids_handlers.repository.cache_clear()
+
+
+@pytest.fixture
+def dynamodb(cloud: None) -> Any:
+    return boto3.client("dynamodb")
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext(function_name="test-function", memory_limit_in_mb=512, timeout_seconds=10)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a test that forgets moto must fail on credentials, never reach a real account
+    if "AWS_ACCESS_KEY_ID" not in os.environ:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

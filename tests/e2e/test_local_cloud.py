@@ -1,0 +1,72 @@
+"""`patron dev` as a program: state across restarts, --reset, clean shutdown, docs, ports."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from tests.e2e.conftest import DevServer
+
+pytestmark = pytest.mark.e2e
+
+
+def test_data_survives_a_restart_and_reset_empties_it(fresh_dev: DevServer) -> None:
+    url = f"{fresh_dev.url}/ids/customers/kept-across-restarts"
+    fresh_dev.start()
+    assert requests.put(url, headers=fresh_dev.headers, timeout=5).status_code == 201
+    assert fresh_dev.stop() == 0
+
+    fresh_dev.start()
+    assert requests.get(url, headers=fresh_dev.headers, timeout=5).json()["exists"] is True
+    assert fresh_dev.stop(signal.SIGTERM) == 0
+
+    fresh_dev.start("--reset")
+    assert requests.get(url, headers=fresh_dev.headers, timeout=5).json()["exists"] is False
+
+
+def test_ready_banner_lists_every_url_and_the_key(fresh_dev: DevServer) -> None:
+    fresh_dev.start()
+    assert fresh_dev.stop() == 0
+
+    assert fresh_dev.log is not None
+    output = fresh_dev.log.read_text()
+    assert f"{fresh_dev.url}/ids" in output
+    assert f"{fresh_dev.url}/docs" in output
+    assert f"http://127.0.0.1:{fresh_dev.aws_port}" in output
+    assert fresh_dev.api_key in output
+    assert "patron dev: stopped." in output
+
+
+def test_a_busy_port_is_a_clear_error(dev: DevServer, tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "patron.cli",
+        "dev",
+        "--port",
+        str(dev.port),
+        "--state-dir",
+        str(tmp_path),
+    ]
+
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    assert result.returncode == 1
+    assert f"port {dev.port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_docs_serve_swagger_ui_and_the_openapi_documents_offline(dev: DevServer) -> None:
+    page = requests.get(f"{dev.url}/docs", timeout=5)
+    script = requests.get(f"{dev.url}/docs/assets/swagger-ui-bundle.js", timeout=5)
+    document = requests.get(f"{dev.url}/docs/openapi/ids.json", timeout=5)
+
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert "/docs/openapi/ids.json" in page.text
+    assert script.status_code == 200
+    assert len(script.content) > 100_000
+    assert document.json()["paths"]["/customers/{id}"]["put"]["summary"] == "Register a customer id"

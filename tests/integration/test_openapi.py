@@ -1,0 +1,35 @@
+"""The committed OpenAPI documents are what the code generates (run `make openapi` after a change)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from patron.local import openapi
+from patron.local.template import Template
+
+
+@pytest.mark.parametrize("base_path", ["ids"])
+def test_committed_document_matches_the_code(template: Template, base_path: str) -> None:
+    committed = openapi.path_of(base_path).read_text()
+
+    assert committed == openapi.render(openapi.document(template, base_path)), "run `make openapi`"
+
+
+def test_every_api_has_a_committed_document(template: Template) -> None:
+    for api in template.apis().values():
+        assert openapi.path_of(api.base_path).exists(), api.base_path
+
+
+def test_documents_describe_the_platform_error_contract(template: Template) -> None:
+    doc = json.loads(openapi.render(openapi.document(template, "ids")))
+    put = doc["paths"]["/customers/{id}"]["put"]
+
+    assert set(put["responses"]) >= {"200", "201", "400", "403", "413", "415"}
+    assert "422" not in put["responses"]
+    assert doc["components"]["securitySchemes"]["api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }

@@ -1,0 +1,118 @@
+"""template.yaml is valid, translates offline, and is the only source of the local cloud's routes,
+handlers and settings."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+
+from patron.core.settings import Settings
+from patron.local.template import ROOT, Template, load_template
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    """The CloudFormation that SAM would deploy (local CodeUri/DefinitionUri rewritten to S3, as
+    `sam package` would)."""
+    raw = copy.deepcopy(load_template())
+    raw["Globals"]["Function"]["CodeUri"] = "s3://patron-artifacts/code.zip"
+    for resource in raw["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in properties:
+            properties["DefinitionUri"] = "s3://patron-artifacts/" + properties["DefinitionUri"]
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name="us-east-1"))
+    output: dict[str, Any] = translator.translate(raw, parameter_values={}, get_managed_policy_map=lambda: {})
+    return output
+
+
+def test_cfn_lint_passes() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_local_routes_equal_the_translated_api_gateway_routes(
+    template: Template, translated: dict[str, Any]
+) -> None:
+    deployed = set()
+    for logical_id, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::ApiGateway::RestApi":
+            continue
+        for path, methods in resource["Properties"]["Body"]["paths"].items():
+            for method in methods:
+                if method != "options":  # CORS preflight: a mock integration, answered by the gateway
+                    deployed.add((logical_id, method.upper(), path))
+
+    local = {(route.api, route.method, route.path) for route in template.routes()}
+
+    assert local == deployed
+    assert local  # the template has routes at all
+
+
+def test_every_route_requires_the_api_key_except_preflight(translated: dict[str, Any]) -> None:
+    for resource in translated["Resources"].values():
+        if resource["Type"] != "AWS::ApiGateway::RestApi":
+            continue
+        for methods in resource["Properties"]["Body"]["paths"].values():
+            for method, operation in methods.items():
+                secured = {"api_key": []} in operation.get("security", [])
+                assert secured == (method != "options"), method
+
+
+def test_apis_have_a_usage_plan_with_throttling(translated: dict[str, Any]) -> None:
+    plans = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::UsagePlan"]
+
+    assert len(plans) == 1
+    assert set(plans[0]["Properties"]["Throttle"]) == {"RateLimit", "BurstLimit"}
+    apis = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    assert len(plans[0]["Properties"]["ApiStages"]) == len(apis)
+
+
+def test_functions_run_python_312_or_newer(translated: dict[str, Any]) -> None:
+    runtimes = {
+        r["Properties"]["Runtime"]
+        for r in translated["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+
+    assert runtimes
+    assert all(int(runtime.removeprefix("python3.")) >= 12 for runtime in runtimes)
+
+
+def test_every_handler_is_importable(template: Template) -> None:
+    for function in template.functions().values():
+        module_name, attribute = function.handler.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module_name), attribute)), function.logical_id
+
+
+def test_settings_fields_are_exactly_the_templates_service_variables(template: Template) -> None:
+    variables = {name for f in template.functions().values() for name in f.environment}
+    service_variables = {name for name in variables if not name.startswith("POWERTOOLS_")}
+
+    assert set(Settings.model_fields) == service_variables
+
+
+def test_each_api_announces_its_own_methods_in_cors(template: Template) -> None:
+    functions = template.functions()
+    for api in template.apis().values():
+        methods = {route.method for route in template.routes() if route.api == api.logical_id}
+        expected = ",".join([*sorted(methods), "OPTIONS"])
+        assert api.preflight_headers["Access-Control-Allow-Methods"] == expected
+        assert api.gateway_response_headers["Access-Control-Allow-Methods"] == expected
+        for route in template.routes():
+            if route.api == api.logical_id:
+                module = importlib.import_module(functions[route.function].handler.rsplit(".", 1)[0])
+                assert module.app.cors_methods == expected

@@ -1,0 +1,78 @@
+"""The template reader: intrinsic functions and local names."""
+
+from __future__ import annotations
+
+import pytest
+
+from patron.local.cloud import EnvironmentConflict, function_environment
+from patron.local.template import Template
+
+RAW = {
+    "Parameters": {
+        "Prefix": {"Type": "String", "Default": "dev-"},
+        "Flag": {"Type": "String", "Default": "false"},
+    },
+    "Conditions": {"FlagOn": {"Fn::Equals": [{"Ref": "Flag"}, "true"]}},
+    "Resources": {
+        "Table": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {"TableName": {"Fn::Sub": "${Prefix}things"}},
+        },
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Optional": {"Type": "AWS::SQS::Queue", "Condition": "FlagOn", "Properties": {}},
+    },
+}
+
+
+def test_ref_of_a_named_table_is_its_resolved_name() -> None:
+    assert Template(RAW).ref("Table") == "dev-things"
+
+
+def test_parameters_can_be_overridden() -> None:
+    assert Template(RAW, parameters={"Prefix": "x-"}).ref("Table") == "x-things"
+
+
+def test_a_queue_without_a_name_is_named_by_its_logical_id() -> None:
+    template = Template(RAW)
+
+    assert template.ref("Queue") == "https://sqs.us-east-1.amazonaws.com/123456789012/Queue"
+    assert template.get_att("Queue", "Arn") == "arn:aws:sqs:us-east-1:123456789012:Queue"
+
+
+def test_sub_join_if_and_pseudo_parameters() -> None:
+    template = Template(RAW)
+
+    assert template.resolve({"Fn::Sub": "${AWS::Region}/${Table.Arn}"}) == (
+        "us-east-1/arn:aws:dynamodb:us-east-1:123456789012:table/dev-things"
+    )
+    assert template.resolve({"Fn::Sub": ["${A}-${Prefix}", {"A": "a"}]}) == "a-dev-"
+    assert template.resolve({"Fn::Join": ["-", ["a", {"Ref": "Prefix"}]]}) == "a-dev-"
+    assert template.resolve({"Fn::If": ["FlagOn", "yes", "no"]}) == "no"
+    assert template.resolve({"Fn::If": ["FlagOn", "yes", {"Ref": "AWS::NoValue"}]}) is None
+
+
+def test_resources_whose_condition_is_false_do_not_exist_locally() -> None:
+    assert set(Template(RAW).of_type("AWS::SQS::Queue")) == {"Queue"}
+    assert set(Template(RAW, parameters={"Flag": "true"}).of_type("AWS::SQS::Queue")) == {"Queue", "Optional"}
+
+
+def test_the_project_template_serves_ids_at_its_base_path(template: Template) -> None:
+    assert template.apis()["IdsApi"].base_path == "ids"
+    assert {(r.method, r.path) for r in template.routes() if r.api == "IdsApi"} >= {
+        ("PUT", "/customers/{id}"),
+        ("GET", "/customers/{id}"),
+        ("DELETE", "/customers/{id}"),
+    }
+
+
+def test_one_variable_name_must_mean_one_value_across_functions() -> None:
+    def function(value: str) -> dict[str, object]:
+        return {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"Handler": "m.h", "Environment": {"Variables": {"TABLE": value}}},
+        }
+
+    raw = {"Resources": {"A": function("one"), "B": function("two")}}
+
+    with pytest.raises(EnvironmentConflict, match="TABLE"):
+        function_environment(Template(raw))
