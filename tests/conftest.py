@@ -4,6 +4,7 @@ and every table created from the template (the key schemas live only there)."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,17 +42,25 @@ def aws_env(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     settings.cache_clear()
 
 
+def clear_cached_clients() -> None:
+    """Every `@cache`d factory of a service module (`repository()`, clients): each test gets ones built
+    inside its own moto."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("patron.") and not name.startswith("patron.local"):
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                    value.cache_clear()
+
+
 @pytest.fixture
 def cloud(aws_env: None, template: Template) -> Iterator[None]:
     """moto with every table of the template; repositories built fresh for each test."""
-    from patron.ids import handlers as ids_handlers
-
     aws.moto_patches.apply_all()
     with mock_aws(config=aws.MOTO_CONFIG):
         aws.create_tables(template)
-        ids_handlers.repository.cache_clear()
+        clear_cached_clients()
         yield
-        ids_handlers.repository.cache_clear()
+        clear_cached_clients()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from patron.local import openapi
 from patron.local.template import Template
 
 
-@pytest.mark.parametrize("base_path", ["ids"])
+@pytest.mark.parametrize("base_path", [api.base_path for api in Template().apis().values()])
 def test_committed_document_matches_the_code(template: Template, base_path: str) -> None:
     committed = openapi.path_of(base_path).read_text()
 

@@ -87,6 +87,8 @@ class LocalCloud:
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.runtime = LambdaRuntime(self.template.functions())
         self.runtime.warm_up()
+        # background workers derived from the template's event sources are added here, e.g.
+        # self.workers += sqs.pollers(self.template, self.runtime)
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),
