@@ -4,6 +4,7 @@ only the template."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -94,8 +95,39 @@ def create_tables(template: Template) -> None:
             )
 
 
+QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
+
+
+def create_queues(template: Template) -> None:
+    """Queues with their attributes and redrive policies; dead-letter queues first, since a redrive
+    policy names an existing queue."""
+    sqs = boto3.client("sqs")
+    queues = template.of_type("AWS::SQS::Queue")
+    for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q].get("Properties", {})):
+        properties = template.properties(logical_id)
+        attributes = {
+            name: str(properties[name]).lower()
+            if isinstance(properties[name], bool)
+            else str(properties[name])
+            for name in QUEUE_ATTRIBUTES
+            if name in properties
+        }
+        if "RedrivePolicy" in properties:
+            attributes["RedrivePolicy"] = json.dumps(properties["RedrivePolicy"])
+        sqs.create_queue(QueueName=template.physical_name(logical_id), Attributes=attributes)
+
+
 def provision(template: Template, api_key: str) -> None:
     create_tables(template)
+    create_queues(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 

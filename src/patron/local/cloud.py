@@ -18,7 +18,7 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron.local import aws, state
+from patron.local import aws, state, streams
 from patron.local.docs import Docs
 from patron.local.gateway import Gateway, json_response
 from patron.local.lambdas import LambdaRuntime
@@ -87,8 +87,8 @@ class LocalCloud:
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.runtime = LambdaRuntime(self.template.functions())
         self.runtime.warm_up()
-        # background workers derived from the template's event sources are added here, e.g.
-        # self.workers += sqs.pollers(self.template, self.runtime)
+        # background workers, each derived from the template's event sources
+        self.workers += streams.stream_readers(self.template, self.runtime)
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),

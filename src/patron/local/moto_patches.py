@@ -45,6 +45,12 @@ def serialize_dynamodb_requests() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
+# botocore ≥ 1.40 sends DynamoDB Streams calls that carry a stream ARN to the account-based endpoint
+# (https://<account>.streams-ddb.<region>.amazonaws.com), which moto 5.2.5 does not route; the regional
+# endpoint that moto does route is passed explicitly by the local cloud's stream readers.
+DYNAMODB_STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"
+
+
 def apply_all() -> None:
     require_checked_moto()
     serialize_dynamodb_requests()
