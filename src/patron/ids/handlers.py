@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.api import PatronResolver, ok
-from patron.core.observability import logger, metrics, tracer
+from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import ID_PATTERN, IdDeletion, IdLookup, IdRegistration
@@ -63,7 +63,6 @@ def delete_customer_id(id: IdPath) -> IdDeletion:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
