@@ -62,6 +62,7 @@ def cloud(aws_env: None, template: Template) -> Iterator[None]:
     with mock_aws(config=aws.MOTO_CONFIG):
         aws.create_tables(template)
         aws.create_queues(template)
+        aws.create_buckets(template)
         clear_cached_clients()
         yield
         clear_cached_clients()

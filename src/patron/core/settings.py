@@ -14,6 +14,10 @@ class Settings(BaseModel):
 
     CORS_ALLOW_ORIGIN: str = "*"
     CUSTOMER_IDS_TABLE: str = "customer_ids"
+    # marketing
+    MARKETING_INTERESTS_TABLE: str = "MarketingInterests"
+    MARKETING_BATCHES_BUCKET: str = ""
+    MARKETING_STATE_MACHINE_ARN: str = ""
 
 
 @cache

@@ -125,9 +125,16 @@ def create_queues(template: Template) -> None:
         sqs.create_queue(QueueName=template.physical_name(logical_id), Attributes=attributes)
 
 
+def create_buckets(template: Template) -> None:
+    s3 = boto3.client("s3")
+    for logical_id in template.of_type("AWS::S3::Bucket"):
+        s3.create_bucket(Bucket=template.physical_name(logical_id))
+
+
 def provision(template: Template, api_key: str) -> None:
     create_tables(template)
     create_queues(template)
+    create_buckets(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 

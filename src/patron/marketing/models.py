@@ -1,0 +1,77 @@
+"""Models of the marketing service (SPEC §1.4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
+
+from patron.core.types import Email
+
+Interest = Annotated[StrictStr, StringConstraints(min_length=1)]
+
+
+class MarketingRecord(BaseModel):
+    """One customer's choice. Extra fields are ignored (SPEC §1.4)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
+    Email: Email
+    MarketingOptIn: StrictBool
+    MarketingInterests: list[Interest]
+
+
+class RecordError(BaseModel):
+    field: str
+    message: str
+
+
+class Rejected(BaseModel):
+    index: int
+    errors: list[RecordError]
+
+
+class Summary(BaseModel):
+    """The execution's output."""
+
+    received: int
+    valid: int
+    rejected: list[Rejected]
+    duplicates_removed: int
+    stored: int
+    opted_out: int
+
+
+class StoredInterests(BaseModel):
+    Email: str
+    Name: str
+    MarketingInterests: list[str]
+    updated_at: str
+
+
+class ExecutionRequest(BaseModel):
+    """The brief's StartExecution pass-through body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: StrictStr = Field(description="The batch: a JSON array of records, as a string")
+    stateMachineArn: StrictStr | None = Field(
+        default=None, description="Optional; must be this stack's machine"
+    )
+
+
+class ExecutionStarted(BaseModel):
+    executionArn: str
+    startDate: str
+
+
+class PreferencesAccepted(BaseModel):
+    executionArn: str
+    executionName: str
+
+
+class ExecutionStatus(BaseModel):
+    status: str
+    output: Any = None
+    error: Any = Field(default=None, description="The error and cause of a failed execution")

@@ -1,0 +1,70 @@
+"""The pipeline's logic as plain functions: validate, keep each customer's latest choice, store.
+No AWS, no events: the steps module adapts them to Step Functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from patron.core.types import normalize_email
+from patron.marketing.models import MarketingRecord, RecordError, Rejected, Summary
+from patron.marketing.repository import InterestsRepository
+
+
+class InvalidBatch(Exception):
+    """The execution's input is not a JSON array of records."""
+
+
+def validate(batch: Any) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """Valid records (e-mail normalised), and the invalid ones with their index and reasons."""
+    if not isinstance(batch, list):
+        raise InvalidBatch(f"the input must be a JSON array of records, not {type(batch).__name__}")
+    valid: list[dict[str, Any]] = []
+    rejected: list[Rejected] = []
+    for index, raw in enumerate(batch):
+        try:
+            record = MarketingRecord.model_validate(raw)
+        except ValidationError as exc:
+            rejected.append(Rejected(index=index, errors=_errors(exc)))
+            continue
+        valid.append({**record.model_dump(), "Email": normalize_email(record.Email)})
+    return valid, rejected
+
+
+def _errors(exc: ValidationError) -> list[RecordError]:
+    return [
+        RecordError(field=".".join(str(part) for part in error["loc"]) or "record", message=error["msg"])
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def latest_choices(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per e-mail: the last one in the input wins (it is the customer's latest choice).
+    Linear: one pass, one dict."""
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:
+        latest.pop(record["Email"], None)  # re-insert, so the output keeps the order of last occurrences
+        latest[record["Email"]] = record
+    return list(latest.values())
+
+
+def store(records: list[dict[str, Any]], repository: InterestsRepository) -> tuple[int, int]:
+    """Upsert opt-ins, delete opt-outs' stored interests. Returns (stored, opted_out)."""
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    upserts = [{**record, "updated_at": now} for record in records if record["MarketingOptIn"]]
+    opted_out = [record["Email"] for record in records if not record["MarketingOptIn"]]
+    repository.write(upserts, opted_out)
+    return len(upserts), len(opted_out)
+
+
+def summary(state: dict[str, Any], stored: int, opted_out: int) -> Summary:
+    return Summary(
+        received=state["received"],
+        valid=state["valid"],
+        rejected=state["rejected"],
+        duplicates_removed=state["duplicates_removed"],
+        stored=stored,
+        opted_out=opted_out,
+    )

@@ -1,0 +1,105 @@
+"""BatchWriteItem in 25s, with UnprocessedItems and throttling retried until nothing is lost."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from tests.marketing import make_record
+
+from patron.marketing.repository import BatchStore, InterestsRepository, UnprocessedItemsRemain
+
+TABLE = "MarketingInterests"
+
+
+class FlakyDynamoDB:
+    """Forwards to the real (moto) client, but each of the first `unprocessed` calls leaves half its
+    items unprocessed, and the first `throttled` calls are refused with a throttling error."""
+
+    def __init__(self, client: Any, unprocessed: int = 0, throttled: int = 0) -> None:
+        self.client = client
+        self.unprocessed = unprocessed
+        self.throttled = throttled
+        self.calls: list[int] = []
+
+    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
+        ((table, requests),) = RequestItems.items()
+        self.calls.append(len(requests))
+        if self.throttled:
+            self.throttled -= 1
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                "BatchWriteItem",
+            )
+        if self.unprocessed and len(requests) > 1:
+            self.unprocessed -= 1
+            half = len(requests) // 2
+            self.client.batch_write_item(RequestItems={table: requests[:half]})
+            return {"UnprocessedItems": {table: requests[half:]}}
+        return self.client.batch_write_item(RequestItems=RequestItems)  # type: ignore[no-any-return]
+
+
+def records(count: int) -> list[dict[str, Any]]:
+    return [{**make_record(i), "updated_at": "2026-11-22T00:00:00Z"} for i in range(count)]
+
+
+def stored_emails(dynamodb: Any) -> set[str]:
+    pages = dynamodb.get_paginator("scan").paginate(TableName=TABLE)
+    return {item["Email"]["S"] for page in pages for item in page["Items"]}
+
+
+def test_writes_go_in_requests_of_25(dynamodb: Any) -> None:
+    flaky = FlakyDynamoDB(dynamodb)
+
+    stats = InterestsRepository(flaky, TABLE, sleep=lambda _: None).write(records(60), [])  # type: ignore[arg-type]
+
+    assert flaky.calls == [25, 25, 10]
+    assert (stats.requests, stats.retries) == (3, 0)
+    assert len(stored_emails(dynamodb)) == 60
+
+
+def test_unprocessed_items_and_throttling_are_retried_until_nothing_is_lost(dynamodb: Any) -> None:
+    flaky = FlakyDynamoDB(dynamodb, unprocessed=3, throttled=2)
+    delays: list[float] = []
+
+    stats = InterestsRepository(flaky, TABLE, sleep=delays.append).write(records(100), [])  # type: ignore[arg-type]
+
+    assert len(stored_emails(dynamodb)) == 100
+    assert stats.requests == math.ceil(100 / 25) + stats.retries
+    assert stats.retries == 5
+    assert len(delays) == 5
+    assert all(d > 0 for d in delays)
+
+
+def test_deletes_remove_stored_interests(dynamodb: Any) -> None:
+    repository = InterestsRepository(dynamodb, TABLE)
+    repository.write(records(3), [])
+
+    repository.write([], ["customer1@example.com", "never-stored@example.com"])
+
+    assert stored_emails(dynamodb) == {"customer0@example.com", "customer2@example.com"}
+
+
+def test_writes_that_never_go_through_raise_for_the_state_machine_to_retry(dynamodb: Any) -> None:
+    flaky = FlakyDynamoDB(dynamodb, throttled=100)
+
+    with pytest.raises(UnprocessedItemsRemain):
+        InterestsRepository(flaky, TABLE, sleep=lambda _: None).write(records(2), [])  # type: ignore[arg-type]
+
+
+def test_small_states_stay_inline_and_large_ones_travel_through_s3(cloud: None, template: Any) -> None:
+    bucket = template.physical_name("MarketingBatchesBucket")
+    store = BatchStore(boto3.client("s3"), bucket)
+    small = {"records": records(2)}
+    large = {"records": records(3000)}
+
+    packed_large = store.pack(large)
+
+    assert store.pack(small) == small
+    assert set(packed_large) == {"ref"}
+    assert packed_large["ref"]["bucket"] == bucket
+    assert store.unpack(packed_large) == large
+    assert store.unpack(small) == small
