@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -26,9 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
 
+    marketing = commands.add_parser("marketing", help="the marketing-preferences pipeline")
+    marketing_commands = marketing.add_subparsers(dest="marketing_command", required=True)
+    bulk = marketing_commands.add_parser("import", help="submit a JSON or CSV batch and print the summary")
+    bulk.add_argument("file", type=Path, help="a JSON array of records, or a .csv with the same columns")
+    bulk.add_argument("--url", default="http://127.0.0.1:3000/marketing", help="the marketing API's base URL")
+    bulk.add_argument("--api-key", help="default: $PATRON_API_KEY, else the key in --state-dir")
+    bulk.add_argument("--state-dir", type=Path, default=Path(".patron"))
+
     args = parser.parse_args(argv)
     if args.command == "dev":
         return run_dev(args)
+    if args.command == "marketing":
+        return run_marketing_import(args)
     return run_openapi(check=args.check)
 
 
@@ -68,6 +79,26 @@ def run_dev(args: argparse.Namespace) -> int:
     print("patron dev: stopping, saving state...", flush=True)
     cloud.stop()
     print("patron dev: stopped.", flush=True)
+    return 0
+
+
+def local_api_key(state_dir: Path) -> str:
+    key = os.environ.get("PATRON_API_KEY")
+    if key:
+        return key
+    path = state_dir / "api-key"
+    return path.read_text().strip() if path.exists() else ""
+
+
+def run_marketing_import(args: argparse.Namespace) -> int:
+    from patron.marketing.importer import ImportFailed, MarketingClient, run_import
+
+    client = MarketingClient(args.url, args.api_key or local_api_key(args.state_dir))
+    try:
+        run_import(args.file, client)
+    except (ImportFailed, OSError) as exc:
+        print(f"patron marketing import: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

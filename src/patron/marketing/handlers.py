@@ -92,7 +92,9 @@ def get_execution(name: ExecutionName) -> ExecutionStatus:
     if execution is None:
         raise errors.NotFound(f"No execution named {name}.")
     output = batches().unpack(execution["output"]) if execution["output"] is not None else None
-    return ExecutionStatus(status=execution["status"], output=output, error=execution["error"])
+    return ExecutionStatus(
+        status=execution["status"], output=output, error=execution["error"], step=execution["step"]
+    )
 
 
 @app.get("/preferences/<email>", summary="A customer's stored marketing interests")

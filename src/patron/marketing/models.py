@@ -75,3 +75,4 @@ class ExecutionStatus(BaseModel):
     status: str
     output: Any = None
     error: Any = Field(default=None, description="The error and cause of a failed execution")
+    step: str | None = Field(default=None, description="The state a running execution is in")

@@ -153,4 +153,15 @@ class Pipeline:
             if execution.get("error")
             else None
         )
-        return {"status": execution["status"], "output": output, "error": error}
+        step = self._current_step(execution_arn) if execution["status"] == "RUNNING" else None
+        return {"status": execution["status"], "output": output, "error": error, "step": step}
+
+    def _current_step(self, execution_arn: str) -> str | None:
+        """The state the execution entered last (newest history events first)."""
+        events = self._client.get_execution_history(
+            executionArn=execution_arn, reverseOrder=True, maxResults=20
+        )
+        for event in events["events"]:
+            if event["type"].endswith("StateEntered"):
+                return str(event["stateEnteredEventDetails"]["name"])
+        return None
