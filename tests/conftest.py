@@ -48,7 +48,10 @@ def clear_cached_clients() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("patron.") and not name.startswith("patron.local"):
             for value in vars(module).values():
-                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                if (
+                    callable(getattr(value, "cache_clear", None))
+                    and getattr(value, "__module__", None) == name
+                ):
                     value.cache_clear()
 
 

@@ -14,6 +14,9 @@ class Settings(BaseModel):
 
     CORS_ALLOW_ORIGIN: str = "*"
     CUSTOMER_IDS_TABLE: str = "customer_ids"
+    # crm
+    CUSTOMERS_TABLE: str = "customers"
+    CUSTOMER_EMAILS_TABLE: str = "customer_emails"
 
 
 @cache
