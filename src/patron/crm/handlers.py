@@ -73,9 +73,7 @@ def list_customers(
     },
 )
 def create_customer(customer: NewCustomer) -> Response[Customer]:
-    created = service.create(customer, repository())
-    metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
-    return ok(created, status=201)
+    return ok(service.create(customer, repository()), status=201)
 
 
 @app.get("/customers/<customer_id>", summary="Get a customer", responses={**CUSTOMER, **NOT_FOUND})

@@ -97,7 +97,7 @@ def _json_number(value: Any) -> Any:
 def _storable(value: Decimal) -> Decimal:
     if value >= MAX_LIFETIME_VALUE or Decimal(0) < value < MIN_POSITIVE_LIFETIME_VALUE:
         raise _invalid("is outside the range a DynamoDB number can hold")
-    if len(value.normalize().as_tuple().digits) > 38:
+    if len("".join(map(str, value.as_tuple().digits)).strip("0")) > 38:
         raise _invalid("has more than 38 significant digits")
     return value
 
