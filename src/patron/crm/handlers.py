@@ -81,21 +81,13 @@ def get_customer(customer_id: CustomerIdPath) -> Customer:
     return service.get(customer_id, repository())
 
 
-@app.put(
+@app.route(
     "/customers/<customer_id>",
-    summary="Update some fields of a customer (never creates one)",
+    method=["PUT", "PATCH"],
+    summary="Update some fields of a customer (never creates one); PATCH is a synonym of PUT",
     responses={**CUSTOMER, **NOT_FOUND, **CONFLICT},
 )
-def put_customer(customer_id: CustomerIdPath, changes: Changes) -> Customer:
-    return service.update(customer_id, changes, repository())
-
-
-@app.patch(
-    "/customers/<customer_id>",
-    summary="Same as PUT: a partial update",
-    responses={**CUSTOMER, **NOT_FOUND, **CONFLICT},
-)
-def patch_customer(customer_id: CustomerIdPath, changes: Changes) -> Customer:
+def update_customer(customer_id: CustomerIdPath, changes: Changes) -> Customer:
     return service.update(customer_id, changes, repository())
 
 

@@ -161,27 +161,29 @@ class CustomersRepository:
         """Up to `limit` customers in one request (by the e-mail index, the status index, or the table),
         starting after the customer `after`; and the id to continue after, None on the last page."""
         request: dict[str, Any] = {"TableName": self._customers, "Limit": limit + 1}
-        start: dict[str, Any] = {"customer_id": _s(after)} if after else {}
-        values: dict[str, Any] = {}
+        start = {"customer_id": _s(after)} if after else {}
+        index: tuple[str, str, str] | None = None
         if email_key is not None:
-            request |= {"IndexName": EMAIL_INDEX, "KeyConditionExpression": "#email_key = :email_key"}
-            request["ExpressionAttributeNames"] = {"#email_key": EMAIL_KEY}
-            values[":email_key"] = _s(email_key)
-            start |= {EMAIL_KEY: _s(email_key)} if after else {}
-            if status is not None:
+            index = (EMAIL_INDEX, EMAIL_KEY, email_key)
+        elif status is not None:
+            index = (STATUS_INDEX, "customer_status", status)
+        if index is None:
+            result = self._client.scan(**request, **({"ExclusiveStartKey": start} if start else {}))
+        else:
+            index_name, key_name, key_value = index
+            request |= {
+                "IndexName": index_name,
+                "KeyConditionExpression": "#key = :key",
+                "ExpressionAttributeNames": {"#key": key_name},
+                "ExpressionAttributeValues": {":key": _s(key_value)},
+            }
+            if email_key is not None and status is not None:  # at most one customer has the e-mail
                 request["FilterExpression"] = "#status = :status"
                 request["ExpressionAttributeNames"]["#status"] = "customer_status"
-                values[":status"] = _s(status)
-        elif status is not None:
-            request |= {"IndexName": STATUS_INDEX, "KeyConditionExpression": "#status = :status"}
-            request["ExpressionAttributeNames"] = {"#status": "customer_status"}
-            values[":status"] = _s(status)
-            start |= {"customer_status": _s(status)} if after else {}
-        if values:
-            request["ExpressionAttributeValues"] = values
-        if start:
-            request["ExclusiveStartKey"] = start
-        result = self._client.query(**request) if "IndexName" in request else self._client.scan(**request)
+                request["ExpressionAttributeValues"][":status"] = _s(status)
+            if start:  # an index's start key is the table key plus the index key
+                request["ExclusiveStartKey"] = {**start, key_name: _s(key_value)}
+            result = self._client.query(**request)
         customers = [from_item(item) for item in result["Items"]]
         if len(customers) > limit:
             return customers[:limit], customers[limit - 1].customer_id
