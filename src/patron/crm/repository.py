@@ -7,7 +7,10 @@ also carries `email_key` (the normalized e-mail) for the e-mail index; it is not
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -18,14 +21,24 @@ from patron.crm.models import Customer, normalize_email
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+T = TypeVar("T")
+
 STATUS_INDEX = "status-index"  # partition key customer_status
 EMAIL_INDEX = "email-index"  # partition key email_key
 EMAIL_KEY = "email_key"
+CONFLICT_RETRIES = 3  # DynamoDB cancels a write that meets another transaction on the same item
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
-EMAIL_TAKEN = [{"field": "email_address", "message": "is already used by another customer"}]
+NO_SUCH_CUSTOMER = "No customer with this id."
+
+
+def _email_taken() -> errors.Conflict:
+    return errors.Conflict(
+        "The e-mail address is already in use.",
+        [{"field": "email_address", "message": "is already used by another customer"}],
+    )
 
 
 def to_item(customer: Customer) -> dict[str, Any]:
@@ -53,6 +66,29 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response["Error"]["Code"])
 
 
+def _met_a_transaction(exc: ClientError) -> bool:
+    """The write was refused only because another transaction held one of its items: worth a retry."""
+    if _error_code(exc) == "TransactionConflictException":
+        return True
+    codes = _cancellation_codes(exc)
+    return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
+
+
+def _retrying_conflicts(write: Callable[[], T]) -> T:
+    """Run `write`, retried with jittered backoff while it only collides with another transaction
+    (the SDK does not retry those); still colliding after that is a 409."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            return write()
+        except ClientError as exc:
+            if not _met_a_transaction(exc):
+                raise
+            if attempt == CONFLICT_RETRIES:
+                raise errors.Conflict("The customer is being changed by another request; retry.") from exc
+            time.sleep(0.025 * 2**attempt * (1 + random.random()))
+    raise AssertionError("unreachable")
+
+
 class CustomersRepository:
     def __init__(self, client: DynamoDBClient, customers_table: str, emails_table: str) -> None:
         self._client = client
@@ -63,23 +99,21 @@ class CustomersRepository:
     def create(self, customer: Customer) -> None:
         """Write the customer and claim its e-mail in one transaction; Conflict if the e-mail is taken."""
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._customers,
-                            "Item": to_item(customer),
-                            "ConditionExpression": "attribute_not_exists(customer_id)",
-                        }
-                    },
-                    self._claim(normalize_email(customer.email_address), customer.customer_id),
-                ]
+            self._transact(
+                {
+                    "Put": {
+                        "TableName": self._customers,
+                        "Item": to_item(customer),
+                        "ConditionExpression": "attribute_not_exists(customer_id)",
+                    }
+                },
+                self._claim(normalize_email(customer.email_address), customer.customer_id),
             )
         except ClientError as exc:
             if _error_code(exc) != "TransactionCanceledException":
                 raise
             if _cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
-                raise errors.Conflict("The e-mail address is already in use.", EMAIL_TAKEN) from exc
+                raise _email_taken() from exc
             raise
 
     def update(
@@ -93,7 +127,7 @@ class CustomersRepository:
         never creates). With `expected_email_key`, only while the stored e-mail key is still that one."""
         request = self._update_request(customer_id, changes, removals, expected_email_key)
         try:
-            result = self._client.update_item(**request, ReturnValues="ALL_NEW")
+            result = _retrying_conflicts(lambda: self._client.update_item(**request, ReturnValues="ALL_NEW"))
         except ClientError as exc:
             if _error_code(exc) == "ConditionalCheckFailedException":
                 raise self._lost_race(customer_id) from exc
@@ -108,40 +142,36 @@ class CustomersRepository:
         new_email_key = normalize_email(changes["email_address"])
         update = self._update_request(customer_id, changes, removals, old_email_key)
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Update": update},
-                    self._release(old_email_key, customer_id),
-                    self._claim(new_email_key, customer_id),
-                ]
+            self._transact(
+                {"Update": update},
+                self._release(old_email_key, customer_id),
+                self._claim(new_email_key, customer_id),
             )
         except ClientError as exc:
             if _error_code(exc) != "TransactionCanceledException":
                 raise
             if _cancellation_codes(exc)[2:3] == ["ConditionalCheckFailed"]:
-                raise errors.Conflict("The e-mail address is already in use.", EMAIL_TAKEN) from exc
+                raise _email_taken() from exc
             raise self._lost_race(customer_id) from exc
         customer = self.get(customer_id)
         if customer is None:  # deleted right after this update
-            raise errors.NotFound("No customer with this id.")
+            raise errors.NotFound(NO_SUCH_CUSTOMER)
         return customer
 
     def delete(self, customer_id: str, email_key: str) -> None:
         """Delete the customer and release its e-mail in one transaction."""
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._customers,
-                            "Key": {"customer_id": _s(customer_id)},
-                            "ConditionExpression": "#email_key = :email_key",
-                            "ExpressionAttributeNames": {"#email_key": EMAIL_KEY},
-                            "ExpressionAttributeValues": {":email_key": _s(email_key)},
-                        }
-                    },
-                    self._release(email_key, customer_id),
-                ]
+            self._transact(
+                {
+                    "Delete": {
+                        "TableName": self._customers,
+                        "Key": {"customer_id": _s(customer_id)},
+                        "ConditionExpression": "#email_key = :email_key",
+                        "ExpressionAttributeNames": {"#email_key": EMAIL_KEY},
+                        "ExpressionAttributeValues": {":email_key": _s(email_key)},
+                    }
+                },
+                self._release(email_key, customer_id),
             )
         except ClientError as exc:
             if _error_code(exc) != "TransactionCanceledException":
@@ -191,6 +221,9 @@ class CustomersRepository:
         return customers, last_key["customer_id"]["S"] if last_key else None
 
     # ------------------------------------------------------------------------- parts
+    def _transact(self, *items: dict[str, Any]) -> None:
+        _retrying_conflicts(lambda: self._client.transact_write_items(TransactItems=list(items)))
+
     def _update_request(
         self, customer_id: str, changes: dict[str, Any], removals: set[str], expected_email_key: str | None
     ) -> dict[str, Any]:
@@ -243,5 +276,5 @@ class CustomersRepository:
     def _lost_race(self, customer_id: str) -> errors.PatronError:
         """A conditional write on an existing customer failed: it is gone, or changed in between."""
         if self.get(customer_id) is None:
-            return errors.NotFound("No customer with this id.")
+            return errors.NotFound(NO_SUCH_CUSTOMER)
         return errors.Conflict("The customer was changed by another request; retry.")

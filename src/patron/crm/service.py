@@ -21,10 +21,8 @@ from patron.crm.models import (
     SeedResult,
     normalize_email,
 )
-from patron.crm.repository import CustomersRepository
+from patron.crm.repository import NO_SUCH_CUSTOMER, CustomersRepository
 from patron.crm.samples import SAMPLE_CUSTOMERS
-
-NOT_FOUND = "No customer with this id."
 
 
 def create(new: NewCustomer, repository: CustomersRepository) -> Customer:
@@ -37,7 +35,7 @@ def create(new: NewCustomer, repository: CustomersRepository) -> Customer:
 def get(customer_id: str, repository: CustomersRepository) -> Customer:
     customer = repository.get(customer_id) if _well_formed(customer_id) else None
     if customer is None:
-        raise errors.NotFound(NOT_FOUND)
+        raise errors.NotFound(NO_SUCH_CUSTOMER)
     return customer
 
 
@@ -49,7 +47,7 @@ def update(customer_id: str, changes: CustomerChanges, repository: CustomersRepo
             [{"field": "body", "message": "no field to change"}],
         )
     if not _well_formed(customer_id):
-        raise errors.NotFound(NOT_FOUND)
+        raise errors.NotFound(NO_SUCH_CUSTOMER)
     values: dict[str, Any] = {name: value for name, value in changes.items() if value is not None}
     removals = {name for name, value in changes.items() if value is None}
     if "email_address" not in values:

@@ -10,9 +10,11 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from tests.customers import customer_body
 
 from patron.core import errors
+from patron.crm import repository as repository_module
 from patron.crm import service
 from patron.crm.models import NewCustomer
 from patron.crm.repository import CustomersRepository
@@ -137,3 +139,69 @@ def test_a_well_formed_token_for_an_unknown_customer_is_served_not_an_error(clou
     page = service.list_customers(repo, limit=5, next_token=token)
 
     assert len(page.customers) <= 3
+
+
+def transaction_conflict(operation: str) -> ClientError:
+    """What DynamoDB answers when a write meets another transaction on the same item."""
+    if operation == "TransactWriteItems":
+        response: Any = {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}],
+        }
+    else:
+        response = {"Error": {"Code": "TransactionConflictException", "Message": "conflict"}}
+    return ClientError(response, operation)
+
+
+class Colliding:
+    """The real client, except that the first `collisions` writes of `operation` meet a transaction."""
+
+    def __init__(self, client: Any, operation: str, collisions: int) -> None:
+        self.client, self.operation, self.collisions, self.calls = client, operation, collisions, 0
+        method = {"TransactWriteItems": "transact_write_items", "UpdateItem": "update_item"}[operation]
+        setattr(self, method, self.write)
+        self._method = method
+
+    def write(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.collisions:
+            raise transaction_conflict(self.operation)
+        return getattr(self.client, self._method)(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+@pytest.mark.parametrize(
+    ("operation", "action"), [("TransactWriteItems", "create"), ("UpdateItem", "update")]
+)
+def test_a_write_that_meets_another_transaction_is_retried(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch, operation: str, action: str
+) -> None:
+    monkeypatch.setattr(repository_module.time, "sleep", lambda _: None)
+    existing = service.create(new(), repository())
+    client = Colliding(boto3.client("dynamodb"), operation, collisions=2)
+    repo = CustomersRepository(client, "customers", "customer_emails")  # type: ignore[arg-type]
+
+    if action == "create":
+        result = service.create(new(city="Retried"), repo)
+    else:
+        result = service.update(existing.customer_id, {"city": "Retried"}, repo)
+
+    assert result.city == "Retried"
+    assert client.calls == 3
+    assert service.get(result.customer_id, repo).city == "Retried"
+
+
+def test_a_write_that_keeps_meeting_transactions_is_a_409_not_a_500(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repository_module.time, "sleep", lambda _: None)
+    client = Colliding(boto3.client("dynamodb"), "TransactWriteItems", collisions=100)
+    repo = CustomersRepository(client, "customers", "customer_emails")  # type: ignore[arg-type]
+
+    with pytest.raises(errors.Conflict):
+        service.create(new(), repo)
+
+    assert client.calls == repository_module.CONFLICT_RETRIES + 1
+    assert count(dynamodb, "customers") == 0
