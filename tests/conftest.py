@@ -18,6 +18,19 @@ from patron.local.cloud import function_environment
 from patron.local.lambdas import LambdaContext
 from patron.local.template import Template
 
+# Powertools reads these when patron.core.observability is first imported, which may be at collection
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "patron")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Patron")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics() -> Iterator[None]:
+    """Metrics are disabled in tests; Powertools then keeps them, so each test starts empty."""
+    yield
+    from patron.core.observability import metrics
+
+    metrics.clear_metrics()
+
 
 @pytest.fixture(scope="session")
 def template() -> Template:

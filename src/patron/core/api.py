@@ -84,6 +84,15 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _parse_json(body: str) -> Any:
+    """json.loads, with a body nested too deeply for the parser reported as invalid JSON (a 400),
+    not as a RecursionError (a 500)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", body, 0) from None
+
+
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type in ("application/json", "") or media_type.endswith("+json")
@@ -93,7 +102,7 @@ class PatronResolver(APIGatewayRestResolver):
     """One per API. `methods` are the API's methods, announced in Access-Control-Allow-Methods."""
 
     def __init__(self, methods: list[str]) -> None:
-        super().__init__(enable_validation=True)
+        super().__init__(enable_validation=True, json_body_deserializer=_parse_json)
         self.cors_methods = ",".join([*sorted(methods), "OPTIONS"])
         self.exception_handler(errors.PatronError)(self._domain_error)
         self.exception_handler(RequestValidationError)(self._validation_error)

@@ -18,6 +18,9 @@ class Settings(BaseModel):
     MARKETING_INTERESTS_TABLE: str = "MarketingInterests"
     MARKETING_BATCHES_BUCKET: str = ""
     MARKETING_STATE_MACHINE_ARN: str = ""
+    # crm
+    CUSTOMERS_TABLE: str = "customers"
+    CUSTOMER_EMAILS_TABLE: str = "customer_emails"
 
 
 @cache

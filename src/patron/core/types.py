@@ -13,25 +13,27 @@ EMAIL_PATTERN = (
     r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
     r"\.[A-Za-z]{2,63}$"
 )
+_EMAIL = re.compile(EMAIL_PATTERN)
+_EMAIL_SCHEMA = WithJsonSchema(
+    {"type": "string", "format": "email", "maxLength": 254, "pattern": EMAIL_PATTERN}
+)
 
 
 def _valid_email(value: str) -> str:
-    local_part, at, _ = value.rpartition("@")
-    if not at or not re.fullmatch(EMAIL_PATTERN, value):
-        raise PydanticCustomError("invalid_email", "is not a valid e-mail address")
-    if len(local_part) > 64:
-        raise PydanticCustomError("invalid_email", "the part before @ is longer than 64 characters")
+    if not _EMAIL.search(value):
+        raise PydanticCustomError("invalid_value", "is not a valid e-mail address")
+    if len(value.rpartition("@")[0]) > 64:
+        raise PydanticCustomError("invalid_value", "the part before @ is longer than 64 characters")
     return value
 
 
-Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=254),
-    AfterValidator(_valid_email),
-    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_valid_email), _EMAIL_SCHEMA]
+# an e-mail typed by a person or exported from a spreadsheet: blanks around it are dropped first
+TrimmedEmail = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_valid_email), _EMAIL_SCHEMA
 ]
 
 
 def normalize_email(email: str) -> str:
-    """E-mails compare case-insensitively and without surrounding blanks."""
+    """The comparison key of an e-mail: case-insensitive, without surrounding blanks."""
     return email.strip().lower()

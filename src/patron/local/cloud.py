@@ -19,7 +19,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from patron.local import aws, state, streams
-from patron.local.docs import Docs
 from patron.local.gateway import Gateway, json_response
 from patron.local.lambdas import LambdaRuntime
 from patron.local.template import Template
@@ -89,6 +88,8 @@ class LocalCloud:
         self.runtime.warm_up()
         # background workers, each derived from the template's event sources
         self.workers += streams.stream_readers(self.template, self.runtime)
+        from patron.local.docs import Docs  # imports the handlers' code: only once their environment is set
+
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),

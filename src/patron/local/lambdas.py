@@ -68,4 +68,15 @@ class LambdaRuntime:
         handler, lock = self.handler(function)
         context = LambdaContext(function.name, function.memory, function.timeout)
         with lock:
-            return handler(event, context)
+            try:
+                return handler(event, context)
+            finally:
+                _discard_metrics()
+
+
+def _discard_metrics() -> None:
+    """Locally metrics are off (POWERTOOLS_METRICS_DISABLED), but Powertools 3.37 then never clears
+    them: after 100 values it prints them anyway. Nothing is published locally, so they are dropped."""
+    from patron.core.observability import metrics
+
+    metrics.clear_metrics()

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 
-from patron.core.types import Email
+from patron.core.types import TrimmedEmail
 
 Interest = Annotated[StrictStr, StringConstraints(min_length=1)]
 
@@ -17,7 +17,7 @@ class MarketingRecord(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     Name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)]
-    Email: Email
+    Email: TrimmedEmail
     MarketingOptIn: StrictBool
     MarketingInterests: list[Interest]
 

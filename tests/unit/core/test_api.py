@@ -107,3 +107,12 @@ def test_the_cors_origin_comes_from_settings(lambda_context: Any, monkeypatch: p
         settings.cache_clear()
 
     assert header(response, "Access-Control-Allow-Origin") == "https://console.example.com"
+
+
+def test_a_body_nested_too_deeply_to_parse_is_400_not_500(lambda_context: Any) -> None:
+    event = api_event("POST", "/things", body='{"name":' * 100_000 + '"x"' + "}" * 100_000)
+
+    status, body, _ = resolve(event, lambda_context)
+
+    assert status == 400
+    assert body["error"]["details"] == [{"field": "body", "message": "JSON decode error"}]

@@ -1,0 +1,120 @@
+"""Lambda entry points of the crm API. Every function of the API runs this module; API Gateway
+routes each function only its own route."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from patron.core.api import ErrorResponse, PatronResolver, ok
+from patron.core.observability import logger, metrics
+from patron.core.settings import settings
+from patron.core.types import Email
+from patron.crm import service
+from patron.crm.models import (
+    Customer,
+    CustomerChanges,
+    CustomerPage,
+    CustomerStatus,
+    NewCustomer,
+    SeedResult,
+)
+from patron.crm.repository import CustomersRepository
+
+app = PatronResolver(methods=["DELETE", "GET", "PATCH", "POST", "PUT"])
+
+CustomerIdPath = Annotated[str, Path(description="The customer's id (UUID v4)")]
+Changes = Annotated[
+    CustomerChanges,
+    Body(description="Only the fields to change, validated as on create; null removes an optional field"),
+]
+
+
+def _json(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+CUSTOMER = {200: _json("The customer", Customer)}
+NOT_FOUND = {404: _json("No customer with this id", ErrorResponse)}
+CONFLICT = {409: _json("The e-mail address is used by another customer", ErrorResponse)}
+
+
+@cache
+def repository() -> CustomersRepository:
+    return CustomersRepository(
+        boto3.client("dynamodb"), settings().CUSTOMERS_TABLE, settings().CUSTOMER_EMAILS_TABLE
+    )
+
+
+@app.get("/customers", summary="List customers, a page at a time")
+def list_customers(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 50,
+    next_token: Annotated[str | None, Query(description="The next_token of the previous page")] = None,
+    status: Annotated[CustomerStatus | None, Query(description="Only customers with this status")] = None,
+    email: Annotated[Email | None, Query(description="Only the customer with this e-mail (any case)")] = None,
+) -> CustomerPage:
+    return service.list_customers(repository(), limit, next_token or None, status, email)
+
+
+@app.post(
+    "/customers",
+    summary="Create a customer",
+    responses={
+        201: _json("Created", Customer),
+        **CONFLICT,
+    },
+)
+def create_customer(customer: NewCustomer) -> Response[Customer]:
+    created = service.create(customer, repository())
+    metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
+    return ok(created, status=201)
+
+
+@app.get("/customers/<customer_id>", summary="Get a customer", responses={**CUSTOMER, **NOT_FOUND})
+def get_customer(customer_id: CustomerIdPath) -> Customer:
+    return service.get(customer_id, repository())
+
+
+@app.route(
+    "/customers/<customer_id>",
+    method=["PUT", "PATCH"],
+    summary="Update some fields of a customer (never creates one); PATCH is a synonym of PUT",
+    responses={**CUSTOMER, **NOT_FOUND, **CONFLICT},
+)
+def update_customer(customer_id: CustomerIdPath, changes: Changes) -> Customer:
+    return service.update(customer_id, changes, repository())
+
+
+@app.delete(
+    "/customers/<customer_id>",
+    summary="Delete a customer",
+    responses={204: {"description": "Deleted"}, **NOT_FOUND},
+)
+def delete_customer(customer_id: CustomerIdPath) -> Response[None]:
+    service.delete(customer_id, repository())
+    return Response(status_code=204)
+
+
+@app.post(
+    "/seed",
+    summary="Create the 10 sample customers that do not exist yet",
+    responses={201: _json("Seeded (created is 0 once every sample exists)", SeedResult)},
+)
+def seed() -> Response[SeedResult]:
+    result = service.seed(repository())
+    metrics.add_metric(name="CustomersCreated", unit="Count", value=result.created)
+    return ok(result, status=201)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
