@@ -1,5 +1,6 @@
 """The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
---check, verifies) the OpenAPI documents generated from the code."""
+--check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
+rule of a running `patron dev` on demand."""
 
 from __future__ import annotations
 
@@ -26,9 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
 
+    events = commands.add_parser("events", help="EventBridge of a running `patron dev`")
+    events_commands = events.add_subparsers(dest="events_command", required=True)
+    fire = events_commands.add_parser(
+        "fire", help="deliver a scheduled event to every target of RULE now, whatever its state or schedule"
+    )
+    fire.add_argument("rule", help="the rule's name, e.g. customer-scan-schedule")
+    fire.add_argument("--aws-endpoint", default="http://127.0.0.1:4566", help="the local AWS endpoint")
+
     args = parser.parse_args(argv)
     if args.command == "dev":
         return run_dev(args)
+    if args.command == "events":
+        return run_events_fire(args.rule, args.aws_endpoint)
     return run_openapi(check=args.check)
 
 
@@ -68,6 +79,25 @@ def run_dev(args: argparse.Namespace) -> int:
     print("patron dev: stopping, saving state...", flush=True)
     cloud.stop()
     print("patron dev: stopped.", flush=True)
+    return 0
+
+
+def run_events_fire(rule: str, endpoint: str) -> int:
+    import botocore.exceptions
+
+    from patron.local import aws, events
+
+    aws.fake_credentials()
+    try:
+        delivered = events.fire(rule, endpoint_url=endpoint)
+    except events.UnknownRule as exc:
+        print(f"patron events fire: {exc}", file=sys.stderr)
+        return 1
+    except botocore.exceptions.EndpointConnectionError:
+        print(f"patron events fire: nothing answers at {endpoint}; is `patron dev` running?", file=sys.stderr)
+        return 1
+    for target in delivered:
+        print(f"delivered: {target}")
     return 0
 
 

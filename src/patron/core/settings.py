@@ -14,6 +14,8 @@ class Settings(BaseModel):
 
     CORS_ALLOW_ORIGIN: str = "*"
     CUSTOMER_IDS_TABLE: str = "customer_ids"
+    # ids workflow (issue 5)
+    CUSTOMERS_WORKFLOW_ARN: str = ""
 
 
 @cache

@@ -18,7 +18,7 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron.local import aws, state, streams
+from patron.local import aws, events, invoke, state, stepfunctions, streams
 from patron.local.docs import Docs
 from patron.local.gateway import Gateway, json_response
 from patron.local.lambdas import LambdaRuntime
@@ -89,6 +89,11 @@ class LocalCloud:
         self.runtime.warm_up()
         # background workers, each derived from the template's event sources
         self.workers += streams.stream_readers(self.template, self.runtime)
+        # Step Functions and EventBridge: Lambda tasks and targets reach the in-process handlers
+        invoke.serve(self.runtime)
+        stepfunctions.create_state_machines(self.template)
+        events.create_rules(self.template)
+        self.workers.append(events.Scheduler())
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),
