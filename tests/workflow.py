@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -56,3 +57,12 @@ def task_attempts(execution_arn: str, client: Any = None) -> dict[str, int]:
             assert state is not None
             attempts[state] = attempts.get(state, 0) + 1
     return attempts
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20) -> Any:
+    """Poll `condition` until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+    return value

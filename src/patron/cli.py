@@ -23,6 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--aws-port", type=int, default=4566, help="the AWS-compatible endpoint")
     dev.add_argument("--state-dir", type=Path, default=Path(".patron"))
     dev.add_argument("--reset", action="store_true", help="start with empty tables and queues")
+    dev.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter, e.g. --parameter EnableScheduledScan=true (repeatable)",
+    )
 
     docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
@@ -46,9 +53,21 @@ def main(argv: list[str] | None = None) -> int:
 def run_dev(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from patron.local.cloud import LocalCloud
+    from patron.local.template import Template
 
+    template = Template()
+    overrides = dict(item.partition("=")[::2] for item in args.parameter)
+    unknown = sorted(set(overrides) - set(template.parameters))
+    if unknown or any("=" not in item for item in args.parameter):
+        print(f"patron dev: --parameter takes NAME=VALUE of {sorted(template.parameters)}", file=sys.stderr)
+        return 2
     cloud = LocalCloud(
-        host=args.host, port=args.port, aws_port=args.aws_port, state_dir=args.state_dir, reset=args.reset
+        host=args.host,
+        port=args.port,
+        aws_port=args.aws_port,
+        state_dir=args.state_dir,
+        reset=args.reset,
+        template=Template(parameters=overrides),
     )
     stopping = threading.Event()
 

@@ -69,6 +69,7 @@ def _iso_time(value: Any) -> str:
 def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
     """What the target receives: `Input` as is, the `InputPath` selection, the `InputTransformer`
     rendering, or else the whole event."""
+    ingestion_time = event.get("ingestion-time", time.time())
     event = {key: value for key, value in event.items() if key != "ingestion-time"}
     event["time"] = _iso_time(event.get("time", time.time()))
     if "Input" in target:
@@ -81,7 +82,7 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         rendered = EventTemplateParser.parse(
             input_template=transformer["InputTemplate"],
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,  # type: ignore[arg-type]
+            event={**event, "ingestion-time": ingestion_time},  # type: ignore[typeddict-item]
         )
         return rendered if isinstance(rendered, str) else json.dumps(rendered)
     return json.dumps(event)

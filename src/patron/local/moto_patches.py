@@ -124,6 +124,9 @@ EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 DELIVERED_SERVICES = frozenset({"states", "lambda", "sqs"})
 
 
+_event_delivery: list[EventTargetDelivery] = []
+
+
 def route_event_targets(deliver: EventTargetDelivery) -> None:
     """moto 5.2.5's `Rule.send_to_targets` (run inside PutEvents): ignores the rule's state (a
     DISABLED rule delivers), matches a schedule-only rule (no pattern) against every event, ignores a
@@ -134,6 +137,7 @@ def route_event_targets(deliver: EventTargetDelivery) -> None:
     asynchronously); other targets (log groups, archives, buses) keep moto's delivery."""
     from moto.events.models import Rule
 
+    _event_delivery[:] = [deliver]
     original: Callable[..., Any] = Rule.send_to_targets
     if getattr(original, "patron_routed", False):
         return
@@ -146,7 +150,7 @@ def route_event_targets(deliver: EventTargetDelivery) -> None:
         for target in self.targets:
             if target["Arn"].split(":")[2] in DELIVERED_SERVICES:
                 try:
-                    deliver(target, copy.deepcopy(original_event))
+                    _event_delivery[0](target, copy.deepcopy(original_event))
                 except Exception:
                     logger.exception(
                         "event target delivery failed", extra={"rule": self.name, "target": target["Id"]}

@@ -162,6 +162,7 @@ class Template:
             "AWS::SNS::Topic": "TopicName",
             "AWS::Logs::LogGroup": "LogGroupName",
             "AWS::IAM::Role": "RoleName",
+            "AWS::StepFunctions::StateMachine": "StateMachineName",
         }.get(resource["Type"])
         return str(props.get(name_property, logical_id)) if name_property else logical_id
 
@@ -200,6 +201,9 @@ class Template:
             "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical}",
             "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}:*",
             "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
+            "AWS::StepFunctions::StateMachine": (
+                f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{physical}"
+            ),
         }
         return arns[self.resources[logical_id]["Type"]]
 

@@ -81,8 +81,9 @@ def test_a_failed_execution_reports_its_named_error(workflow_cloud: None, lambda
     assert "ValidationError" in body["error"]["cause"]
 
 
-def test_an_unknown_execution_is_a_404(workflow_cloud: None, lambda_context: Any) -> None:
-    status, body = execution("never-started", lambda_context)
+@pytest.mark.parametrize("name", ["never-started", "a.b", "a@b", "a+b=c", "-", "_", "x" * 80])
+def test_an_unknown_execution_is_a_404(workflow_cloud: None, lambda_context: Any, name: str) -> None:
+    status, body = execution(name, lambda_context)
 
     assert status == 404
     assert body["error"]["code"] == "not_found"
