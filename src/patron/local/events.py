@@ -160,6 +160,7 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned: set[str] = set()
+        self._client: Any = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="schedules", daemon=True)
@@ -181,7 +182,8 @@ class Scheduler:
         """Fire the rules that are due at `now` (monotonic seconds); their names."""
         fired = []
         enabled = set()
-        for page in boto3.client("events").get_paginator("list_rules").paginate():
+        self._client = self._client or boto3.client("events")
+        for page in self._client.get_paginator("list_rules").paginate():
             for rule in page["Rules"]:
                 expression = rule.get("ScheduleExpression")
                 if not expression or rule.get("State") != "ENABLED":

@@ -74,6 +74,7 @@ def route_lambda_invocations(dispatch: LambdaDispatch | None) -> None:
     `None` unregisters the dispatch."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
+    require_checked_moto()
     _lambda_dispatch.clear()
     if dispatch is not None:
         _lambda_dispatch.append(dispatch)
@@ -105,6 +106,7 @@ def name_executions() -> None:
     StartExecution fails with ExecutionAlreadyExists. Step Functions names it with a UUID."""
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+    require_checked_moto()
     original: Callable[..., Any] = StepFunctionsParserBackend.start_execution
     if getattr(original, "patron_named", False):
         return
@@ -137,6 +139,7 @@ def route_event_targets(deliver: EventTargetDelivery) -> None:
     asynchronously); other targets (log groups, archives, buses) keep moto's delivery."""
     from moto.events.models import Rule
 
+    require_checked_moto()
     _event_delivery[:] = [deliver]
     original: Callable[..., Any] = Rule.send_to_targets
     if getattr(original, "patron_routed", False):

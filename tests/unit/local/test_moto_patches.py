@@ -120,3 +120,19 @@ def test_put_events_delivers_only_through_enabled_rules_with_a_pattern(cloud: No
 
     assert answer["FailedEntryCount"] == 0  # moto alone fails a Step Functions target with a 500
     assert delivered == [("on", 1)]
+
+
+@pytest.mark.parametrize(
+    "apply",
+    [
+        lambda: moto_patches.route_lambda_invocations(None),
+        moto_patches.name_executions,
+        lambda: moto_patches.route_event_targets(events.deliver),
+    ],
+    ids=["lambda invocations", "execution names", "event targets"],
+)
+def test_each_workflow_patch_refuses_another_moto(monkeypatch: pytest.MonkeyPatch, apply: Any) -> None:
+    monkeypatch.setattr(moto_patches, "version", lambda _: "5.3.0")
+
+    with pytest.raises(moto_patches.MotoVersionError):
+        apply()
