@@ -8,11 +8,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.exceptions import JsonRESTError
 from tests.workflow import run_workflow, task_attempts
 
 from patron.ids import service
+from patron.local.invoke import InvokeApi
 
 
 def stored(dynamodb: Any, customer_id: str) -> dict[str, Any] | None:
@@ -126,3 +129,28 @@ def test_an_invalid_input_fails_the_execution_without_retries(
     assert "ValidationError" in execution["cause"]
     assert task_attempts(execution["executionArn"]) == {"ValidateExists": 1}
     assert dynamodb.scan(TableName="customer_ids")["Items"] == []
+
+
+def test_a_lambda_throttle_is_retried(
+    workflow_cloud: None, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lambda itself refuses the first invocation (429), before any handler runs
+    original = InvokeApi._invoke
+    calls = {"n": 0}
+
+    def throttled_once(self: InvokeApi, logical_id: str, event: Any) -> tuple[bytes, bool]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise JsonRESTError("TooManyRequestsException", "Rate exceeded")
+        return original(self, logical_id, event)
+
+    monkeypatch.setattr(InvokeApi, "_invoke", throttled_once)
+
+    execution = run_workflow({"id": "throttled"})
+
+    history = boto3.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])
+    failures = [e["taskFailedEventDetails"]["error"] for e in history["events"] if e["type"] == "TaskFailed"]
+    assert failures == ["Lambda.TooManyRequestsException"]
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"]) == {"id": "throttled", "result": "Inserted"}
+    assert task_attempts(execution["executionArn"]) == {"ValidateExists": 2, "InsertId": 1}
