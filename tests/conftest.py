@@ -97,3 +97,18 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     if "AWS_ACCESS_KEY_ID" not in os.environ:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+# ---------------------------------------------------------------- ids workflow and events (issue 5)
+@pytest.fixture
+def workflow_cloud(cloud: None, template: Template) -> Iterator[None]:
+    """`cloud` plus the template's state machines and EventBridge rules, with Lambda tasks and targets
+    dispatched to the in-process handlers, as `patron dev` runs them."""
+    from patron.local import events, invoke, stepfunctions
+    from patron.local.lambdas import LambdaRuntime
+
+    invoke.serve(LambdaRuntime(template.functions()))
+    stepfunctions.create_state_machines(template)
+    events.create_rules(template)
+    yield
+    aws.moto_patches.route_lambda_invocations(None)

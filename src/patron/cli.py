@@ -1,5 +1,6 @@
 """The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
---check, verifies) the OpenAPI documents generated from the code."""
+--check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
+rule of a running `patron dev` on demand."""
 
 from __future__ import annotations
 
@@ -23,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--aws-port", type=int, default=4566, help="the AWS-compatible endpoint")
     dev.add_argument("--state-dir", type=Path, default=Path(".patron"))
     dev.add_argument("--reset", action="store_true", help="start with empty tables and queues")
+    dev.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter, e.g. --parameter EnableScheduledScan=true (repeatable)",
+    )
 
     docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
@@ -34,21 +42,42 @@ def main(argv: list[str] | None = None) -> int:
     bulk.add_argument("--url", default="http://127.0.0.1:3000/marketing", help="the marketing API's base URL")
     bulk.add_argument("--api-key", help="default: $PATRON_API_KEY, else the key in --state-dir")
     bulk.add_argument("--state-dir", type=Path, default=Path(".patron"))
+    events = commands.add_parser("events", help="EventBridge of a running `patron dev`")
+    events_commands = events.add_subparsers(dest="events_command", required=True)
+    fire = events_commands.add_parser(
+        "fire", help="deliver a scheduled event to every target of RULE now, whatever its state or schedule"
+    )
+    fire.add_argument("rule", help="the rule's name, e.g. customer-scan-schedule")
+    fire.add_argument("--aws-endpoint", default="http://127.0.0.1:4566", help="the local AWS endpoint")
 
     args = parser.parse_args(argv)
     if args.command == "dev":
         return run_dev(args)
     if args.command == "marketing":
         return run_marketing_import(args)
+    if args.command == "events":
+        return run_events_fire(args.rule, args.aws_endpoint)
     return run_openapi(check=args.check)
 
 
 def run_dev(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from patron.local.cloud import LocalCloud
+    from patron.local.template import Template
 
+    template = Template()
+    overrides = dict(item.partition("=")[::2] for item in args.parameter)
+    unknown = sorted(set(overrides) - set(template.parameters))
+    if unknown or any("=" not in item for item in args.parameter):
+        print(f"patron dev: --parameter takes NAME=VALUE of {sorted(template.parameters)}", file=sys.stderr)
+        return 2
     cloud = LocalCloud(
-        host=args.host, port=args.port, aws_port=args.aws_port, state_dir=args.state_dir, reset=args.reset
+        host=args.host,
+        port=args.port,
+        aws_port=args.aws_port,
+        state_dir=args.state_dir,
+        reset=args.reset,
+        template=Template(parameters=overrides),
     )
     stopping = threading.Event()
 
@@ -99,6 +128,25 @@ def run_marketing_import(args: argparse.Namespace) -> int:
     except (ImportFailed, OSError) as exc:
         print(f"patron marketing import: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def run_events_fire(rule: str, endpoint: str) -> int:
+    import botocore.exceptions
+
+    from patron.local import aws, events
+
+    aws.fake_credentials()
+    try:
+        delivered = events.fire(rule, endpoint_url=endpoint)
+    except events.UnknownRule as exc:
+        print(f"patron events fire: {exc}", file=sys.stderr)
+        return 1
+    except botocore.exceptions.EndpointConnectionError:
+        print(f"patron events fire: nothing answers at {endpoint}; is `patron dev` running?", file=sys.stderr)
+        return 1
+    for target in delivered:
+        print(f"delivered: {target}")
     return 0
 
 

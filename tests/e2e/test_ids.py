@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 CORS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "DELETE,GET,PUT,OPTIONS",
+    "Access-Control-Allow-Methods": "DELETE,GET,POST,PUT,OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token",
 }
 

@@ -21,6 +21,8 @@ class Settings(BaseModel):
     # crm
     CUSTOMERS_TABLE: str = "customers"
     CUSTOMER_EMAILS_TABLE: str = "customer_emails"
+    # ids workflow (issue 5)
+    CUSTOMERS_WORKFLOW_ARN: str = ""
 
 
 @cache

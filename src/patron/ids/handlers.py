@@ -12,23 +12,49 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.api import PatronResolver, ok
+from patron.core.api import ErrorResponse, PatronResolver, ok
+from patron.core.errors import Invalid
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.ids import service
-from patron.ids.models import ID_PATTERN, IdDeletion, IdLookup, IdRegistration
-from patron.ids.repository import IdsRepository
+from patron.ids.models import (
+    EXECUTION_NAME_PATTERN,
+    ID_PATTERN,
+    IdDeletion,
+    IdLookup,
+    IdRegistration,
+    WorkflowExecution,
+    WorkflowStarted,
+    WorkflowSubmission,
+)
+from patron.ids.repository import CustomersWorkflow, IdsRepository
 
-app = PatronResolver(methods=["DELETE", "GET", "PUT"])
+app = PatronResolver(methods=["DELETE", "GET", "POST", "PUT"])
 
 IdPath = Annotated[
     str, Path(min_length=1, max_length=128, pattern=ID_PATTERN, description="1-128 of [A-Za-z0-9_.:@-]")
 ]
 
 
+ExecutionNamePath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=80,
+        pattern=EXECUTION_NAME_PATTERN,
+        description="The executionName returned by POST /workflow/submit",
+    ),
+]
+
+
 @cache
 def repository() -> IdsRepository:
     return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
+
+
+@cache
+def workflow() -> CustomersWorkflow:
+    return CustomersWorkflow(boto3.client("stepfunctions"), settings().CUSTOMERS_WORKFLOW_ARN)
 
 
 @app.put(
@@ -60,6 +86,32 @@ def get_customer_id(id: IdPath) -> IdLookup:
 @app.delete("/customers/<id>", summary="Delete a customer id")
 def delete_customer_id(id: IdPath) -> IdDeletion:
     return IdDeletion(id=id, deleted=service.unregister(id, repository()))
+
+
+@app.post(
+    "/workflow/submit",
+    summary="Start customers-workflow for an id",
+    responses={
+        202: {"description": "Started", "content": {"application/json": {"model": WorkflowStarted}}},
+    },
+)
+def submit_workflow(submission: Annotated[WorkflowSubmission, Body()]) -> Response[WorkflowStarted]:
+    if not isinstance(app.current_event.json_body, dict):
+        # Powertools validates a one-element JSON array as its element; the contract wants an object
+        raise Invalid("The body must be a JSON object.", [{"field": "body", "message": "not an object"}])
+    return ok(service.submit(submission.id, workflow()), status=202)
+
+
+@app.get(
+    "/workflow/executions/<executionName>",
+    summary="Read a workflow execution: status, id, result, error",
+    responses={
+        200: {"description": "The execution", "content": {"application/json": {"model": WorkflowExecution}}},
+        404: {"description": "No such execution", "content": {"application/json": {"model": ErrorResponse}}},
+    },
+)
+def get_workflow_execution(executionName: ExecutionNamePath) -> WorkflowExecution:
+    return service.execution(executionName, workflow())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

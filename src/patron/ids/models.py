@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
 
@@ -25,3 +25,49 @@ class IdLookup(BaseModel):
 class IdDeletion(BaseModel):
     id: str
     deleted: bool
+
+
+# ---------------------------------------------------------------- the workflow (customers-workflow)
+EXECUTION_NAME_PATTERN = r"^[A-Za-z0-9_.@+=-]{1,80}$"
+
+WorkflowResultName = Literal["Inserted", "AlreadyExists"]
+
+
+class WorkflowSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: CustomerId
+
+
+class WorkflowStarted(BaseModel):
+    executionArn: str
+    executionName: str
+    id: str
+
+
+class ExecutionError(BaseModel):
+    error: str
+    cause: str | None = None
+
+
+class WorkflowExecution(BaseModel):
+    status: Literal["RUNNING", "SUCCEEDED", "FAILED"]
+    id: str | None
+    result: WorkflowResultName | None
+    error: ExecutionError | None
+
+
+class StepInput(BaseModel):
+    """What each task of the workflow receives: the execution input, or the previous task's output."""
+
+    id: CustomerId
+
+
+class Existence(BaseModel):
+    id: str
+    exists: bool
+
+
+class WorkflowResult(BaseModel):
+    id: str
+    result: WorkflowResultName

@@ -1,14 +1,48 @@
-"""The only module of the ids service that talks to DynamoDB."""
+"""The only module of the ids service that talks to AWS: DynamoDB, Step Functions, EventBridge."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from patron.ids.models import ExecutionError, WorkflowExecution
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+Creator = Literal["api", "workflow"]
+
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "InternalServerError",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+        "ThrottlingException",
+        "TransactionConflictException",
+    }
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An AWS error worth retrying later: throttling, an outage, a lost connection."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in TRANSIENT_ERROR_CODES
+    return isinstance(
+        exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError
+    )
 
 
 class IdsRepository:
@@ -16,13 +50,18 @@ class IdsRepository:
         self._client = client
         self._table = table_name
 
-    def insert(self, customer_id: str) -> bool:
+    def insert(self, customer_id: str, created_by: Creator = "api") -> bool:
         """Insert the id unless it exists; True when this call created it. The conditional write makes
-        concurrent inserts of one id create it exactly once."""
+        concurrent inserts of one id create it exactly once. `created_by` tells the table's stream which
+        path created it (only ids created through the API publish CustomerCreated)."""
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item={"id": {"S": customer_id}, "created_at": {"S": datetime.now(UTC).isoformat()}},
+                Item={
+                    "id": {"S": customer_id},
+                    "created_at": {"S": datetime.now(UTC).isoformat()},
+                    "created_by": {"S": created_by},
+                },
                 ConditionExpression="attribute_not_exists(#id)",
                 ExpressionAttributeNames={"#id": "id"},
             )
@@ -47,3 +86,87 @@ class IdsRepository:
             TableName=self._table, Key={"id": {"S": customer_id}}, ReturnValues="ALL_OLD"
         )
         return "Attributes" in old
+
+
+EXECUTION_STATUS = {
+    "RUNNING": "RUNNING",
+    "PENDING_REDRIVE": "RUNNING",
+    "SUCCEEDED": "SUCCEEDED",
+    "FAILED": "FAILED",
+    "TIMED_OUT": "FAILED",
+    "ABORTED": "FAILED",
+}
+
+
+class CustomersWorkflow:
+    """The customers-workflow state machine: start executions, read them back by name."""
+
+    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
+        self._client = client
+        self._arn = state_machine_arn
+
+    def start(self, customer_id: str) -> tuple[str, str]:
+        """(executionArn, executionName) of a new execution with input {"id"}."""
+        name = str(uuid.uuid4())
+        started = self._client.start_execution(
+            stateMachineArn=self._arn, name=name, input=json.dumps({"id": customer_id})
+        )
+        return started["executionArn"], name
+
+    def execution(self, name: str) -> WorkflowExecution | None:
+        execution_arn = self._arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
+        try:
+            described = self._client.describe_execution(executionArn=execution_arn)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("ExecutionDoesNotExist", "InvalidArn"):
+                return None
+            raise
+        status = EXECUTION_STATUS.get(described["status"], "FAILED")
+        output = _json_object(described.get("output"))
+        error = None
+        if status == "FAILED":
+            error = ExecutionError(
+                error=described.get("error") or described["status"], cause=described.get("cause")
+            )
+        result = output.get("result") if status == "SUCCEEDED" else None
+        customer_id = _json_object(described.get("input")).get("id")
+        return WorkflowExecution.model_validate(
+            {
+                "status": status,
+                "id": customer_id if isinstance(customer_id, str) else None,
+                "result": result if result in ("Inserted", "AlreadyExists") else None,
+                "error": error,
+            }
+        )
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class EventNotPublished(RuntimeError):
+    """EventBridge refused the entry (FailedEntryCount > 0); the caller must retry."""
+
+
+class CustomerEvents:
+    """CustomerCreated events on the default event bus."""
+
+    SOURCE = "customer.api"
+    CREATED = "CustomerCreated"
+
+    def __init__(self, client: EventBridgeClient) -> None:
+        self._client = client
+
+    def customer_created(self, customer_id: str) -> None:
+        answer = self._client.put_events(
+            Entries=[
+                {"Source": self.SOURCE, "DetailType": self.CREATED, "Detail": json.dumps({"id": customer_id})}
+            ]
+        )
+        if answer.get("FailedEntryCount", 0):
+            entry = answer["Entries"][0]
+            raise EventNotPublished(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from patron.core.errors import NotFound
 from patron.core.observability import logger
-from patron.ids.repository import IdsRepository
+from patron.ids.models import WorkflowExecution, WorkflowResult, WorkflowStarted
+from patron.ids.repository import Creator, CustomerEvents, CustomersWorkflow, IdsRepository
 
 
-def register(customer_id: str, repository: IdsRepository) -> bool:
-    created = repository.insert(customer_id)
-    logger.info("id registered", extra={"customer_id": customer_id, "was_created": created})
+def register(customer_id: str, repository: IdsRepository, created_by: Creator = "api") -> bool:
+    created = repository.insert(customer_id, created_by)
+    logger.info(
+        "id registered", extra={"customer_id": customer_id, "was_created": created, "created_by": created_by}
+    )
     return created
 
 
@@ -20,3 +24,34 @@ def unregister(customer_id: str, repository: IdsRepository) -> bool:
     deleted = repository.delete(customer_id)
     logger.info("id unregistered", extra={"customer_id": customer_id, "was_deleted": deleted})
     return deleted
+
+
+# ---------------------------------------------------------------- the workflow and its events
+def submit(customer_id: str, workflow: CustomersWorkflow) -> WorkflowStarted:
+    execution_arn, name = workflow.start(customer_id)
+    logger.info("workflow submitted", extra={"customer_id": customer_id, "execution_name": name})
+    return WorkflowStarted(executionArn=execution_arn, executionName=name, id=customer_id)
+
+
+def execution(name: str, workflow: CustomersWorkflow) -> WorkflowExecution:
+    found = workflow.execution(name)
+    if found is None:
+        raise NotFound(f"There is no workflow execution named {name!r}.")
+    return found
+
+
+def insert(customer_id: str, repository: IdsRepository) -> WorkflowResult:
+    """The workflow's InsertId: an id created meanwhile (a lost race) is AlreadyExists."""
+    created = register(customer_id, repository, created_by="workflow")
+    return WorkflowResult(id=customer_id, result="Inserted" if created else "AlreadyExists")
+
+
+def audit_existing(customer_id: str) -> WorkflowResult:
+    """The workflow's LogEvent: one structured audit line for an id that was already registered."""
+    logger.info("workflow audit", extra={"customer_id": customer_id, "result": "AlreadyExists"})
+    return WorkflowResult(id=customer_id, result="AlreadyExists")
+
+
+def publish_created(customer_id: str, events: CustomerEvents) -> None:
+    events.customer_created(customer_id)
+    logger.info("CustomerCreated published", extra={"customer_id": customer_id})

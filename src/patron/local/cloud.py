@@ -18,7 +18,7 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron.local import aws, state, streams
+from patron.local import aws, events, invoke, state, stepfunctions, streams
 from patron.local.gateway import Gateway, json_response
 from patron.local.lambdas import LambdaRuntime
 from patron.local.template import Template
@@ -90,6 +90,11 @@ class LocalCloud:
         self.workers += streams.stream_readers(self.template, self.runtime)
         from patron.local.docs import Docs  # imports the handlers' code: only once their environment is set
 
+        # Step Functions and EventBridge: Lambda tasks and targets reach the in-process handlers
+        invoke.serve(self.runtime)
+        stepfunctions.create_state_machines(self.template)
+        events.create_rules(self.template)
+        self.workers.append(events.Scheduler())
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),

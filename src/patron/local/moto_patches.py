@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import threading
+import uuid
 from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
 CHECKED_MOTO_VERSION = "5.2.5"
+
+logger = logging.getLogger("patron.local")
 
 
 class MotoVersionError(RuntimeError):
@@ -51,6 +56,121 @@ def serialize_dynamodb_requests() -> None:
 DYNAMODB_STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"
 
 
+# ---------------------------------------------------------------- Step Functions, Lambda, EventBridge
+# (issue 5: the ids workflow and events)
+
+LambdaDispatch = Callable[[str, Any, bool], "tuple[bytes, bool] | None"]
+"""(function name or ARN, payload, asynchronous) → (response payload, failed), or None for a function
+the dispatch does not know (moto's own behaviour then)."""
+
+_lambda_dispatch: list[LambdaDispatch] = []
+
+
+def route_lambda_invocations(dispatch: LambdaDispatch | None) -> None:
+    """With `lambda.use_docker=False`, moto 5.2.5 answers every Invoke (Step Functions' Lambda tasks,
+    `aws lambda invoke`) by echoing the payload back. The local cloud routes it to the in-process
+    handler instead: a handler's exception becomes a function error (`x-amz-function-error`,
+    `{"errorType", "errorMessage"}`), which Step Functions retries and catches by `errorType`.
+    `None` unregisters the dispatch."""
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    require_checked_moto()
+    _lambda_dispatch.clear()
+    if dispatch is not None:
+        _lambda_dispatch.append(dispatch)
+    original: Callable[..., Any] = LambdaSimpleBackend.invoke
+    if getattr(original, "patron_routed", False):
+        return
+
+    def invoke(
+        self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> Any:
+        outcome = (
+            _lambda_dispatch[0](function_name, body, headers.get("X-Amz-Invocation-Type") == "Event")
+            if _lambda_dispatch
+            else None
+        )
+        if outcome is None:
+            return original(self, function_name, qualifier, body, headers, response_headers)
+        payload, failed = outcome
+        if failed:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        return payload
+
+    invoke.patron_routed = True  # type: ignore[attr-defined]
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+
+
+def name_executions() -> None:
+    """moto 5.2.5 stores an execution started without a name as "None", so the second unnamed
+    StartExecution fails with ExecutionAlreadyExists. Step Functions names it with a UUID."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    require_checked_moto()
+    original: Callable[..., Any] = StepFunctionsParserBackend.start_execution
+    if getattr(original, "patron_named", False):
+        return
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    start_execution.patron_named = True  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+
+EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
+"""(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
+
+DELIVERED_SERVICES = frozenset({"states", "lambda", "sqs"})
+
+
+_event_delivery: list[EventTargetDelivery] = []
+
+
+def route_event_targets(deliver: EventTargetDelivery) -> None:
+    """moto 5.2.5's `Rule.send_to_targets` (run inside PutEvents): ignores the rule's state (a
+    DISABLED rule delivers), matches a schedule-only rule (no pattern) against every event, ignores a
+    target's `Input` / `InputPath`, and raises NotImplementedError for Step Functions and Lambda
+    targets after the SQS targets were delivered (a client retry then duplicates them). Here only
+    ENABLED rules with a pattern that matches deliver, and Step Functions, Lambda and SQS targets go
+    to `deliver` (each failure logged, never failing PutEvents, as EventBridge delivers
+    asynchronously); other targets (log groups, archives, buses) keep moto's delivery."""
+    from moto.events.models import Rule
+
+    require_checked_moto()
+    _event_delivery[:] = [deliver]
+    original: Callable[..., Any] = Rule.send_to_targets
+    if getattr(original, "patron_routed", False):
+        return
+
+    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        if self.state != "ENABLED" or not self.event_pattern.dump():
+            return
+        if not self.event_pattern.matches_event(original_event):
+            return
+        for target in self.targets:
+            if target["Arn"].split(":")[2] in DELIVERED_SERVICES:
+                try:
+                    _event_delivery[0](target, copy.deepcopy(original_event))
+                except Exception:
+                    logger.exception(
+                        "event target delivery failed", extra={"rule": self.name, "target": target["Id"]}
+                    )
+            else:
+                clone = copy.copy(self)
+                clone.targets = [target]
+                original(clone, original_event, transform_input)
+
+    send_to_targets.patron_routed = True  # type: ignore[attr-defined]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
+
+
 def apply_all() -> None:
+    from patron.local.events import deliver
+
     require_checked_moto()
     serialize_dynamodb_requests()
+    name_executions()
+    route_event_targets(deliver)

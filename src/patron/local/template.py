@@ -160,6 +160,9 @@ class Template:
             "AWS::Events::Rule": "Name",
             "AWS::S3::Bucket": "BucketName",
             "AWS::SNS::Topic": "TopicName",
+            "AWS::Logs::LogGroup": "LogGroupName",
+            "AWS::IAM::Role": "RoleName",
+            "AWS::StepFunctions::StateMachine": "StateMachineName",
         }.get(resource["Type"])
         return str(props.get(name_property, logical_id)) if name_property else logical_id
 
@@ -196,6 +199,11 @@ class Template:
             "AWS::Events::Rule": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{physical}",
             "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
             "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical}",
+            "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}:*",
+            "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
+            "AWS::StepFunctions::StateMachine": (
+                f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{physical}"
+            ),
         }
         return arns[self.resources[logical_id]["Type"]]
 

@@ -41,7 +41,8 @@ def test_put_accepts_an_optional_json_object_body_and_does_not_store_it(
 
     assert status == 201
     item = dynamodb.get_item(TableName="customer_ids", Key={"id": {"S": "with-body"}})["Item"]
-    assert set(item) == {"id", "created_at"}
+    assert set(item) == {"id", "created_at", "created_by"}
+    assert item["created_by"] == {"S": "api"}
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_every_response_carries_the_cors_headers_of_the_api(dynamodb: Any, lambd
     for method, customer_id in (("PUT", "c1"), ("GET", "c1"), ("DELETE", "c1"), ("GET", "bad id")):
         _, _, response = call(method, customer_id, lambda_context)
         assert header(response, "Access-Control-Allow-Origin") == "*"
-        assert header(response, "Access-Control-Allow-Methods") == "DELETE,GET,PUT,OPTIONS"
+        assert header(response, "Access-Control-Allow-Methods") == "DELETE,GET,POST,PUT,OPTIONS"
         assert header(response, "Access-Control-Allow-Headers") == (
             "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
         )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import boto3
 import pytest
 
-from patron.local import moto_patches
+from patron.local import events, moto_patches
 
 
 def test_the_installed_moto_is_the_checked_one() -> None:
@@ -38,3 +40,99 @@ def test_serialized_conditional_writes_create_each_item_exactly_once(dynamodb: A
         created = sum(pool.map(insert, range(48 * 30)))
 
     assert created == 30
+
+
+# ---------------------------------------------------------------- Step Functions, Lambda, EventBridge
+PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+
+
+def test_executions_started_without_a_name_get_distinct_names(cloud: None) -> None:
+    client = boto3.client("stepfunctions")
+    arn = client.create_state_machine(
+        name="unnamed", definition=PASS_MACHINE, roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+
+    first = client.start_execution(stateMachineArn=arn)["executionArn"]
+    second = client.start_execution(stateMachineArn=arn)["executionArn"]
+
+    names = {first.rsplit(":", 1)[1], second.rsplit(":", 1)[1]}
+    assert len(names) == 2
+    assert "None" not in names
+
+
+def test_lambda_invocations_reach_the_dispatch_and_errors_are_function_errors(cloud: None) -> None:
+    calls: list[tuple[str, Any, bool]] = []
+
+    def dispatch(name: str, payload: Any, asynchronous: bool) -> tuple[bytes, bool] | None:
+        calls.append((name, json.loads(payload), asynchronous))
+        if name == "unknown":
+            return None
+        if name == "broken":
+            return json.dumps({"errorType": "Boom", "errorMessage": "broken"}).encode(), True
+        return json.dumps({"answer": 42}).encode(), False
+
+    moto_patches.route_lambda_invocations(dispatch)
+    client = boto3.client("lambda")
+    try:
+        ok = client.invoke(FunctionName="works", Payload=b'{"q": 1}')
+        broken = client.invoke(FunctionName="broken", Payload=b"{}")
+        queued = client.invoke(FunctionName="works", InvocationType="Event", Payload=b"{}")
+        unknown = client.invoke(FunctionName="unknown", Payload=b'{"echo": true}')
+    finally:
+        moto_patches.route_lambda_invocations(None)
+    after = client.invoke(FunctionName="works", Payload=b'{"echo": "moto"}')
+
+    assert json.loads(ok["Payload"].read()) == {"answer": 42}
+    assert "FunctionError" not in ok
+    assert broken["FunctionError"] == "Unhandled"
+    assert json.loads(broken["Payload"].read()) == {"errorType": "Boom", "errorMessage": "broken"}
+    assert queued["StatusCode"] == 202
+    assert json.loads(unknown["Payload"].read()) == {"echo": True}  # moto's own behaviour
+    assert json.loads(after["Payload"].read()) == {"echo": "moto"}  # unregistered
+    assert calls == [
+        ("works", {"q": 1}, False),
+        ("broken", {}, False),
+        ("works", {}, True),
+        ("unknown", {"echo": True}, False),
+    ]
+
+
+def test_put_events_delivers_only_through_enabled_rules_with_a_pattern(cloud: None) -> None:
+    delivered: list[tuple[str, str]] = []
+    moto_patches.route_event_targets(
+        lambda target, event: delivered.append((target["Id"], event["detail"]["n"]))
+    )
+    client = boto3.client("events")
+    pattern = json.dumps({"source": ["t"]})
+    machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+    client.put_rule(Name="on", EventPattern=pattern)
+    client.put_rule(Name="off", EventPattern=pattern, State="DISABLED")
+    client.put_rule(Name="schedule", ScheduleExpression="rate(1 minute)")
+    for name in ("on", "off", "schedule"):
+        client.put_targets(Rule=name, Targets=[{"Id": name, "Arn": machine}])
+
+    try:
+        answer = client.put_events(
+            Entries=[{"Source": "t", "DetailType": "d", "Detail": json.dumps({"n": 1})}]
+        )
+    finally:
+        moto_patches.route_event_targets(events.deliver)
+
+    assert answer["FailedEntryCount"] == 0  # moto alone fails a Step Functions target with a 500
+    assert delivered == [("on", 1)]
+
+
+@pytest.mark.parametrize(
+    "apply",
+    [
+        lambda: moto_patches.route_lambda_invocations(None),
+        moto_patches.name_executions,
+        lambda: moto_patches.route_event_targets(events.deliver),
+    ],
+    ids=["lambda invocations", "execution names", "event targets"],
+)
+def test_each_workflow_patch_refuses_another_moto(monkeypatch: pytest.MonkeyPatch, apply: Any) -> None:
+    monkeypatch.setattr(moto_patches, "version", lambda _: "5.3.0")
+
+    with pytest.raises(moto_patches.MotoVersionError):
+        apply()

@@ -1,0 +1,60 @@
+"""The Step Functions tasks of customers-workflow (statemachines/customers_workflow.asl.json). Each
+takes `{"id"}` and returns the next state's input. Transient AWS errors are raised as `TransientError`,
+which the state machine retries with backoff; any other error is caught there and fails the
+execution with a named error."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from patron.core.observability import logger
+from patron.core.settings import settings
+from patron.ids import service
+from patron.ids.models import Existence, StepInput
+from patron.ids.repository import IdsRepository, is_transient
+
+Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+class TransientError(Exception):
+    """A retryable failure (throttling, an AWS outage); the state machine's Retry names it."""
+
+
+@cache
+def repository() -> IdsRepository:
+    return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
+
+
+def task(step: Callable[[StepInput], dict[str, Any]]) -> Task:
+    @logger.inject_lambda_context
+    @functools.wraps(step)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            return step(StepInput.model_validate(event))
+        except Exception as exc:
+            if is_transient(exc):
+                raise TransientError(str(exc)) from exc
+            raise
+
+    return handler
+
+
+@task
+def validate_exists(step: StepInput) -> dict[str, Any]:
+    return Existence(id=step.id, exists=service.is_registered(step.id, repository())).model_dump()
+
+
+@task
+def insert_id(step: StepInput) -> dict[str, Any]:
+    return service.insert(step.id, repository()).model_dump()
+
+
+@task
+def log_event(step: StepInput) -> dict[str, Any]:
+    return service.audit_existing(step.id).model_dump()

@@ -1,0 +1,68 @@
+"""Helpers for tests of customers-workflow: run it, wait for it, read its history."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+WORKFLOW_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:customers-workflow"
+
+
+def wait_for_execution(execution_arn: str, client: Any = None, timeout: float = 30) -> dict[str, Any]:
+    client = client or boto3.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        described: dict[str, Any] = client.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        assert time.monotonic() < deadline, f"{execution_arn} still RUNNING after {timeout}s"
+        time.sleep(0.05)
+
+
+def run_workflow(execution_input: Any, client: Any = None) -> dict[str, Any]:
+    client = client or boto3.client("stepfunctions")
+    started = client.start_execution(
+        stateMachineArn=WORKFLOW_ARN, name=str(uuid.uuid4()), input=json.dumps(execution_input)
+    )
+    return wait_for_execution(started["executionArn"], client)
+
+
+def executions_for(customer_id: str, client: Any = None) -> list[dict[str, Any]]:
+    """Every execution of customers-workflow whose input is {"id": customer_id}."""
+    client = client or boto3.client("stepfunctions")
+    found = []
+    for page in client.get_paginator("list_executions").paginate(stateMachineArn=WORKFLOW_ARN):
+        for execution in page["executions"]:
+            described = client.describe_execution(executionArn=execution["executionArn"])
+            if json.loads(described["input"]) == {"id": customer_id}:
+                found.append(described)
+    return found
+
+
+def task_attempts(execution_arn: str, client: Any = None) -> dict[str, int]:
+    """How many times each Lambda task of the execution was scheduled (retries included)."""
+    client = client or boto3.client("stepfunctions")
+    history = client.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    attempts: dict[str, int] = {}
+    state = None
+    for event in history:
+        if event["type"] == "TaskStateEntered":
+            state = event["stateEnteredEventDetails"]["name"]
+        if event["type"] == "LambdaFunctionScheduled" or event["type"] == "TaskScheduled":
+            assert state is not None
+            attempts[state] = attempts.get(state, 0) + 1
+    return attempts
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20) -> Any:
+    """Poll `condition` until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+    return value
