@@ -1,0 +1,5 @@
+import { NotDeployed } from "../ui";
+
+export function CustomersPage() {
+  return <NotDeployed service="crm" />;
+}

@@ -1,0 +1,5 @@
+import { NotDeployed } from "../ui";
+
+export function EnrollmentsPage() {
+  return <NotDeployed service="enrollment" />;
+}

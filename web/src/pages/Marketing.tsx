@@ -1,0 +1,5 @@
+import { NotDeployed } from "../ui";
+
+export function MarketingPage() {
+  return <NotDeployed service="marketing" />;
+}
