@@ -126,11 +126,11 @@ export function App({ config }: { config: ConsoleConfig }) {
         Skip to content
       </a>
       <header className="bg-indigo-900 text-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
           <p className="text-lg font-bold tracking-tight">Patron console</p>
           <KeySettings session={session} />
         </div>
-        <nav aria-label="Main" className="mx-auto max-w-6xl px-2 pb-2">
+        <nav aria-label="Main" className="mx-auto max-w-7xl px-2 pb-2">
           <ul className="flex flex-wrap gap-1">
             {ROUTES.map((r) => {
               const available = config.apis[r.service] !== undefined;
@@ -147,8 +147,7 @@ export function App({ config }: { config: ConsoleConfig }) {
                     className="block rounded-md px-3 py-2 text-sm font-medium text-indigo-100 hover:bg-indigo-800 hover:text-white aria-[current=page]:bg-white aria-[current=page]:text-indigo-900"
                   >
                     {r.label}
-                    {!available && <span className="sr-only"> (not deployed)</span>}
-                    {!available && <span aria-hidden="true"> ·</span>}
+                    {!available && <span className="ml-1 text-xs opacity-80">(not deployed)</span>}
                   </a>
                 </li>
               );
@@ -156,13 +155,13 @@ export function App({ config }: { config: ConsoleConfig }) {
           </ul>
         </nav>
       </header>
-      <main id="main" className="mx-auto max-w-6xl px-4 py-6">
+      <main id="main" className="mx-auto max-w-7xl px-4 py-6">
         <h1 ref={heading} tabIndex={-1} className="mb-4 text-2xl font-bold text-slate-900">
           {route.title}
         </h1>
         <route.Page key={route.path} />
       </main>
-      <footer className="mx-auto max-w-6xl px-4 pb-8 text-xs text-slate-600">
+      <footer className="mx-auto max-w-7xl px-4 pb-8 text-xs text-slate-600">
         APIs on this stage: {SERVICES.filter((s) => config.apis[s] !== undefined).join(", ") || "none"}.
       </footer>
     </SessionContext.Provider>

@@ -36,11 +36,21 @@ export function StatusMessage({ status, testId }: { status: Status | null; testI
   );
 }
 
-export function Card({ title, children, headingLevel = 2 }: { title: string; children: ReactNode; headingLevel?: 2 | 3 }) {
+export function Card({
+  title,
+  children,
+  headingLevel = 2,
+  className = "",
+}: {
+  title: string;
+  children: ReactNode;
+  headingLevel?: 2 | 3;
+  className?: string;
+}) {
   const id = useId();
   const Heading = headingLevel === 2 ? "h2" : "h3";
   return (
-    <section aria-labelledby={id} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+    <section aria-labelledby={id} className={`min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5 ${className}`}>
       <Heading id={id} className="mb-3 text-lg font-semibold text-slate-900">
         {title}
       </Heading>
@@ -127,7 +137,7 @@ export function Button({
   return (
     <button
       type="button"
-      className={`inline-flex min-h-10 items-center justify-center rounded-md px-4 py-2 text-sm font-semibold shadow-sm disabled:cursor-not-allowed ${VARIANTS[variant]} ${className}`}
+      className={`inline-flex min-h-10 items-center justify-center whitespace-nowrap rounded-md px-4 py-2 text-sm font-semibold shadow-sm disabled:cursor-not-allowed ${VARIANTS[variant]} ${className}`}
       {...button}
     />
   );
