@@ -5,17 +5,17 @@ export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: dev test lint bench build deploy destroy openapi setup
+.PHONY: dev test lint bench build deploy destroy openapi setup console screenshots
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet "uv==$(UV_VERSION)"
 	@$(UV) sync --frozen --quiet
 
-dev: setup
+dev: setup console
 	$(UV) run patron dev
 
-test: setup lint
+test: setup lint console
 	$(UV) run pytest
 
 lint: setup
@@ -33,3 +33,19 @@ bench: setup
 build deploy destroy:
 	@echo "make $@: not implemented yet: AWS packaging and deployment are issue 8 (see docs/decisions.md)." >&2
 	@exit 1
+
+# ---- web console: `npm ci` when the lock file changed, `vite build` when a source is newer than web/dist
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+console: web/dist/index.html
+
+screenshots: setup console
+	PATRON_SCREENSHOTS=docs/screenshots $(UV) run pytest -q tests/e2e/web/test_screenshots.py

@@ -97,15 +97,18 @@ class Template:
         resolved: dict[str, Any] = self.resolve(self.resources[logical_id].get("Properties", {}))
         return resolved
 
+    def with_globals(self, kind: str, logical_id: str) -> dict[str, Any]:
+        """A resource's properties merged over the template's Globals for its kind, as SAM merges them:
+        maps key by key, recursively; anything else the resource's own value wins."""
+        defaults = self.resolve(self.raw.get("Globals", {}).get(kind, {}))
+        merged: dict[str, Any] = merge_globals(defaults, self.properties(logical_id))
+        return merged
+
     def functions(self) -> dict[str, Function]:
-        globals_ = self.resolve(self.raw.get("Globals", {}).get("Function", {}))
         functions = {}
         for logical_id in self.of_type("AWS::Serverless::Function"):
-            props = {**globals_, **self.properties(logical_id)}
-            environment = {
-                **globals_.get("Environment", {}).get("Variables", {}),
-                **props.get("Environment", {}).get("Variables", {}),
-            }
+            props = self.with_globals("Function", logical_id)
+            environment = props.get("Environment", {}).get("Variables", {})
             functions[logical_id] = Function(
                 logical_id=logical_id,
                 name=self.physical_name(logical_id),
@@ -120,7 +123,7 @@ class Template:
     def apis(self) -> dict[str, Api]:
         apis = {}
         for logical_id in self.of_type("AWS::Serverless::Api"):
-            props = self.properties(logical_id)
+            props = self.with_globals("Api", logical_id)
             cors = props.get("Cors", {})
             preflight = {
                 "Access-Control-Allow-Origin": _unquote(cors.get("AllowOrigin", "'*'")),
@@ -265,6 +268,15 @@ class Template:
     def _condition_holds(self, resource: dict[str, Any]) -> bool:
         name = resource.get("Condition")
         return bool(self.conditions[name]) if name else True
+
+
+def merge_globals(defaults: Any, own: Any) -> Any:
+    if isinstance(defaults, dict) and isinstance(own, dict):
+        merged = dict(defaults)
+        for key, value in own.items():
+            merged[key] = merge_globals(defaults.get(key), value) if key in defaults else value
+        return merged
+    return own
 
 
 def _unquote(value: str) -> str:

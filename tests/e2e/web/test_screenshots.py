@@ -1,0 +1,105 @@
+"""Every page at 375 px and 1440 px wide: nothing overflows sideways, and a screenshot of each.
+`make screenshots` writes them to docs/screenshots/ (PATRON_SCREENSHOTS); otherwise to a temporary
+folder. Services missing from this `patron dev` are played by the SPEC contract fakes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect
+from tests.e2e.conftest import DevServer
+from tests.e2e.web.conftest import DESKTOP, PHONE, ROOT
+from tests.e2e.web.contract_fakes import SERVICES, ContractFakes
+
+pytestmark = pytest.mark.e2e
+
+
+def ids(page: Page) -> None:
+    form = page.get_by_test_id("ids-add")
+    form.get_by_label("Customer ID").fill(f"user_{uuid.uuid4().hex[:6]}")
+    form.get_by_role("button", name="Add").click()
+    expect(page.get_by_test_id("ids-add-status")).to_contain_text("Success")
+    check = page.get_by_test_id("ids-check")
+    check.get_by_label("Customer ID").fill("no such id!")
+    check.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("ids-check-status")).to_contain_text("Error")
+
+
+def customers(page: Page) -> None:
+    page.get_by_role("button", name="Seed sample customers").click()
+    expect(page.get_by_test_id("customer-row").first).to_be_visible()
+    page.get_by_test_id("customer-row").first.get_by_role("button", name="Edit", exact=False).click()
+    page.get_by_test_id("customer-edit").get_by_label("E-mail address").fill("not-an-email")
+    page.get_by_test_id("customer-edit").get_by_role("button", name="Save changes").click()
+    expect(page.get_by_test_id("customer-edit-status")).to_contain_text("Error")
+
+
+def enrollments(page: Page) -> None:
+    groups = page.get_by_test_id("age-group-create")
+    groups.get_by_label("Minimum age").fill("18")
+    groups.get_by_label("Maximum age").fill("25")
+    groups.get_by_role("button", name="Add age group").click()
+    expect(page.get_by_test_id("age-groups")).to_be_visible()
+    enroll = page.get_by_test_id("enroll")
+    enroll.get_by_label("Name").fill("John Doe")
+    enroll.get_by_label("Age").fill("22")
+    enroll.get_by_label("CPF").fill("12345678900")
+    enroll.get_by_role("button", name="Enroll").click()
+    expect(page.get_by_test_id("enrollment-status").first).to_have_text("PROCESSED", timeout=45_000)
+
+
+def marketing(page: Page) -> None:
+    page.get_by_role("button", name="Use the example batch").click()
+    page.get_by_role("button", name="Submit batch").click()
+    expect(page.get_by_test_id("marketing-execution-status")).to_have_text("SUCCEEDED", timeout=60_000)
+
+
+PAGES: dict[str, tuple[str, Callable[[Page], None]]] = {
+    "ids": ("/", ids),
+    "customers": ("/customers", customers),
+    "enrollments": ("/enrollments", enrollments),
+    "marketing": ("/preferences", marketing),
+}
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = os.environ.get("PATRON_SCREENSHOTS")
+    folder = ROOT / target if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize(("width", "viewport"), [(1440, DESKTOP), (375, PHONE)])
+def test_page_fits_and_is_captured(
+    browser: Browser,
+    dev: DevServer,
+    deployed: set[str],
+    shots: Path,
+    name: str,
+    width: int,
+    viewport: dict[str, int],
+) -> None:
+    context = browser.new_context(base_url=dev.url, viewport=viewport)  # type: ignore[arg-type]
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        config = requests.get(f"{dev.url}/config.json", timeout=5).json()
+        missing = tuple(service for service in SERVICES if service not in deployed)
+        if missing:
+            ContractFakes().install(page, config, missing)
+        path, prepare = PAGES[name]
+        page.goto(path)
+        prepare(page)
+
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+        page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,180 @@
+// The shell: runtime configuration, the API key in use, client-side routing and the layout.
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { ApiClient } from "./api";
+import { type ConsoleConfig, SERVICES, type Service } from "./config";
+import { CustomersPage } from "./pages/Customers";
+import { EnrollmentsPage } from "./pages/Enrollments";
+import { IdsPage } from "./pages/Ids";
+import { MarketingPage } from "./pages/Marketing";
+
+interface Session {
+  config: ConsoleConfig;
+  apiKey: string;
+  setApiKey: (key: string) => void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+/** The client of one service, with the key in use (config.json's unless the user changed it). */
+export function useApi(service: Service): ApiClient {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useApi outside the console");
+  const { config, apiKey } = session;
+  return useMemo(() => new ApiClient(service, config.apis[service], apiKey), [service, config, apiKey]);
+}
+
+// Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing), which `patron dev` serves
+// on this same origin.
+const ROUTES = [
+  { path: "/", label: "Customer IDs", title: "Customer IDs", service: "ids", Page: IdsPage },
+  { path: "/customers", label: "Customers", title: "Customers", service: "crm", Page: CustomersPage },
+  { path: "/enrollments", label: "Enrollments", title: "Enrollments", service: "enrollment", Page: EnrollmentsPage },
+  { path: "/preferences", label: "Marketing", title: "Marketing preferences", service: "marketing", Page: MarketingPage },
+] as const;
+
+function currentPath(): string {
+  const path = window.location.pathname.replace(/\/+$/, "") || "/";
+  return ROUTES.some((r) => r.path === path) ? path : "/";
+}
+
+function useRouter(): [string, (to: string) => void] {
+  const [path, setPath] = useState(currentPath);
+  useEffect(() => {
+    const onPop = () => setPath(currentPath());
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, []);
+  const navigate = useCallback((to: string) => {
+    if (to !== window.location.pathname) window.history.pushState(null, "", to);
+    setPath(currentPath());
+  }, []);
+  return [path, navigate];
+}
+
+function KeySettings({ session }: { session: Session }) {
+  const [draft, setDraft] = useState(session.apiKey);
+  const [shown, setShown] = useState(false);
+  const changed = session.apiKey !== session.config.apiKey;
+  return (
+    <details className="group text-sm" data-testid="key-settings">
+      <summary className="cursor-pointer rounded px-2 py-1 text-indigo-100 hover:text-white">
+        API key{changed ? " (changed)" : ""}
+      </summary>
+      <form
+        className="mt-2 flex flex-wrap items-end gap-2 rounded-md bg-white p-3 text-slate-900 shadow"
+        onSubmit={(event) => {
+          event.preventDefault();
+          session.setApiKey(draft.trim());
+        }}
+      >
+        <div className="min-w-0 grow">
+          <label htmlFor="api-key" className="block text-xs font-medium">
+            x-api-key sent with every request (kept in this tab only)
+          </label>
+          <input
+            id="api-key"
+            type={shown ? "text" : "password"}
+            autoComplete="off"
+            spellCheck={false}
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            className="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 font-mono"
+          />
+        </div>
+        <button type="button" className="rounded-md border border-slate-300 px-3 py-1" onClick={() => setShown(!shown)}>
+          {shown ? "Hide" : "Show"}
+        </button>
+        <button type="submit" className="rounded-md bg-indigo-700 px-3 py-1 font-semibold text-white">
+          Use key
+        </button>
+        <button
+          type="button"
+          className="rounded-md border border-slate-300 px-3 py-1"
+          onClick={() => {
+            setDraft(session.config.apiKey);
+            session.setApiKey(session.config.apiKey);
+          }}
+        >
+          Reset
+        </button>
+      </form>
+    </details>
+  );
+}
+
+export function App({ config }: { config: ConsoleConfig }) {
+  const [apiKey, setApiKey] = useState(config.apiKey);
+  const session = useMemo(() => ({ config, apiKey, setApiKey }), [config, apiKey]);
+  const [path, navigate] = useRouter();
+  const route = ROUTES.find((r) => r.path === path) ?? ROUTES[0];
+  const heading = useRef<HTMLHeadingElement>(null);
+  const firstRender = useRef(true);
+
+  useEffect(() => {
+    document.title = `${route.title} · Patron console`;
+    // after a client-side navigation, move focus to the new page's heading (as a page load would)
+    if (!firstRender.current) heading.current?.focus();
+    firstRender.current = false;
+  }, [route]);
+
+  return (
+    <SessionContext.Provider value={session}>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+      >
+        Skip to content
+      </a>
+      <header className="bg-indigo-900 text-white">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
+          <p className="text-lg font-bold tracking-tight">Patron console</p>
+          <KeySettings session={session} />
+        </div>
+        <nav aria-label="Main" className="mx-auto max-w-7xl px-2 pb-2">
+          <ul className="flex flex-wrap gap-1">
+            {ROUTES.map((r) => {
+              const available = config.apis[r.service] !== undefined;
+              return (
+                <li key={r.path}>
+                  <a
+                    href={r.path}
+                    aria-current={r.path === route.path ? "page" : undefined}
+                    onClick={(event) => {
+                      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
+                      event.preventDefault();
+                      navigate(r.path);
+                    }}
+                    className="block rounded-md px-3 py-2 text-sm font-medium text-indigo-100 hover:bg-indigo-800 hover:text-white aria-[current=page]:bg-white aria-[current=page]:text-indigo-900"
+                  >
+                    {r.label}
+                    {!available && <span className="ml-1 text-xs opacity-80">(not deployed)</span>}
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" className="mx-auto max-w-7xl px-4 py-6">
+        <h1 ref={heading} tabIndex={-1} className="mb-4 text-2xl font-bold text-slate-900">
+          {route.title}
+        </h1>
+        <route.Page key={route.path} />
+      </main>
+      <footer className="mx-auto max-w-7xl px-4 pb-8 text-xs text-slate-600">
+        APIs on this stage: {SERVICES.filter((s) => config.apis[s] !== undefined).join(", ") || "none"}.
+      </footer>
+    </SessionContext.Provider>
+  );
+}
+
+export function Fatal({ children }: { children: ReactNode }) {
+  return (
+    <main className="mx-auto max-w-xl p-6">
+      <h1 className="text-2xl font-bold">Patron console</h1>
+      <div role="alert" className="mt-4 rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900">
+        {children}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,289 @@
+// Brief 000: marketing preferences (SPEC §1.4). A batch is sent to POST /preferences and its
+// execution is followed until the pipeline's summary is there.
+import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
+import { ApiError, pollUntil, seg } from "../api";
+import { useApi } from "../app";
+import { csvToRecords, EXAMPLE_BATCH, parseBatch } from "../batch";
+import { Button, Card, errorStatus, Field, NotDeployed, type Status, StatusMessage } from "../ui";
+
+interface Started {
+  executionArn: string;
+  executionName: string;
+}
+
+interface Summary {
+  received?: number;
+  valid?: number;
+  rejected?: { index: number; errors: unknown }[];
+  duplicates_removed?: number;
+  stored?: number;
+  opted_out?: number;
+}
+
+interface Execution {
+  status: string;
+  output?: Summary | string | null;
+  error?: unknown;
+  cause?: unknown;
+}
+
+interface Stored {
+  Email: string;
+  Name: string;
+  MarketingInterests: string[];
+  updated_at?: string;
+}
+
+function summaryOf(output: Execution["output"]): Summary | null {
+  if (output == null) return null;
+  if (typeof output !== "string") return output;
+  try {
+    return JSON.parse(output) as Summary;
+  } catch {
+    return null;
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (typeof reason === "string") return reason;
+  if (reason && typeof reason === "object" && "message" in reason) {
+    const { field, message } = reason as { field?: unknown; message: unknown };
+    return field ? `${String(field)}: ${String(message)}` : String(message);
+  }
+  return JSON.stringify(reason);
+}
+
+function reasons(errors: unknown): string[] {
+  return Array.isArray(errors) ? errors.map(describeReason) : [describeReason(errors)];
+}
+
+const COUNTS: [keyof Summary, string][] = [
+  ["received", "Received"],
+  ["valid", "Valid"],
+  ["duplicates_removed", "Duplicates removed"],
+  ["stored", "Stored"],
+  ["opted_out", "Opted out"],
+];
+
+function SummaryView({ summary, batch }: { summary: Summary; batch: unknown[] }) {
+  const rejected = summary.rejected ?? [];
+  return (
+    <div data-testid="marketing-summary">
+      <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-6">
+        {COUNTS.map(([key, label]) => (
+          <div key={key} className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2">
+            <dt className="text-xs text-slate-600">{label}</dt>
+            <dd className="text-xl font-semibold tabular-nums" data-testid={`summary-${key}`}>
+              {String(summary[key] ?? "—")}
+            </dd>
+          </div>
+        ))}
+        <div className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2">
+          <dt className="text-xs text-slate-600">Rejected</dt>
+          <dd className="text-xl font-semibold tabular-nums" data-testid="summary-rejected">{rejected.length}</dd>
+        </div>
+      </dl>
+      {rejected.length > 0 && (
+        <div className="relative mt-4 overflow-x-auto" tabIndex={0} role="region" aria-label="Rejected records">
+          <table className="w-full min-w-[28rem] text-left text-sm" data-testid="rejected-rows">
+            <caption className="mb-1 text-left font-semibold">Rejected records</caption>
+            <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
+              <tr>
+                <th scope="col" className="px-3 py-2">Row</th>
+                <th scope="col" className="px-3 py-2">Record</th>
+                <th scope="col" className="px-3 py-2">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rejected.map((row) => (
+                <tr key={row.index} className="border-t border-slate-200 align-top">
+                  <td className="px-3 py-2 tabular-nums">{row.index}</td>
+                  <td className="px-3 py-2 break-all font-mono text-xs">{JSON.stringify(batch[row.index] ?? null)}</td>
+                  <td className="px-3 py-2">
+                    <ul className="list-disc pl-4">
+                      {reasons(row.errors).map((reason, i) => (
+                        <li key={i}>{reason}</li>
+                      ))}
+                    </ul>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function StoredLookup() {
+  const api = useApi("marketing");
+  const [email, setEmail] = useState("");
+  const [status, setStatus] = useState<Status | null>(null);
+  const [found, setFound] = useState<Stored | null>(null);
+
+  async function find(event: FormEvent) {
+    event.preventDefault();
+    setFound(null);
+    try {
+      const { data } = await api.get<Stored>(`/preferences/${seg(email.trim())}`);
+      setFound(data);
+      setStatus({ tone: "success", text: `${data.Name} is opted in.` });
+    } catch (error) {
+      setStatus(
+        error instanceof ApiError && error.kind === "not_found"
+          ? { tone: "info", text: `No stored interests for ${email.trim()} (never opted in, or opted out).` }
+          : errorStatus(error),
+      );
+    }
+  }
+
+  return (
+    <Card title="Stored interests" className="self-start">
+      <form noValidate onSubmit={find} className="flex flex-col gap-2 sm:flex-row sm:items-start">
+        <Field className="grow" label="E-mail" type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+        <Button type="submit" variant="secondary" className="sm:mt-6">Look up</Button>
+      </form>
+      <StatusMessage status={status} testId="preferences-lookup-status" />
+      {found && (
+        <p className="mt-2 text-sm">
+          Interests: {found.MarketingInterests.length ? found.MarketingInterests.join(", ") : "none"}
+          {found.updated_at ? ` (updated ${new Date(found.updated_at).toLocaleString()})` : ""}
+        </p>
+      )}
+    </Card>
+  );
+}
+
+export function MarketingPage() {
+  const api = useApi("marketing");
+  const [text, setText] = useState("");
+  const [inputError, setInputError] = useState<string>();
+  const [status, setStatus] = useState<Status | null>(null);
+  const [execution, setExecution] = useState<(Execution & { name: string }) | null>(null);
+  const [sent, setSent] = useState<unknown[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [missing, setMissing] = useState<unknown>(null);
+  const stop = useRef<AbortController | null>(null);
+  useEffect(() => () => stop.current?.abort(), []);
+
+  if (!api.deployed || missing) return <NotDeployed service="marketing" error={missing} />;
+
+  async function upload(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    try {
+      const content = await file.text();
+      const records = file.name.toLowerCase().endsWith(".csv") ? csvToRecords(content) : parseBatch(content);
+      setText(JSON.stringify(records, null, 2));
+      setInputError(undefined);
+      setStatus({ tone: "info", text: `Loaded ${records.length} records from ${file.name}: review them, then submit.` });
+    } catch (error) {
+      setInputError(error instanceof Error ? error.message : String(error));
+      setStatus({ tone: "error", text: `Cannot read ${file.name}.` });
+    }
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    let batch: unknown[];
+    try {
+      batch = parseBatch(text);
+    } catch (error) {
+      setInputError(error instanceof Error ? error.message : String(error));
+      setStatus({ tone: "error", text: "Fix the batch first." });
+      return;
+    }
+    stop.current?.abort();
+    const controller = new AbortController();
+    stop.current = controller;
+    setInputError(undefined);
+    setBusy(true);
+    setExecution(null);
+    setSent(batch);
+    setStatus({ tone: "pending", text: `Sending ${batch.length} records…` });
+    try {
+      const { data: started } = await api.post<Started>("/preferences", batch);
+      setStatus({ tone: "pending", text: `Execution ${started.executionName} is running…` });
+      const final = await pollUntil(
+        async () => (await api.get<Execution>(`/executions/${seg(started.executionName)}`, controller.signal)).data,
+        (e) => e.status !== "RUNNING",
+        (e) => setExecution({ ...e, name: started.executionName }),
+        { intervalMs: 1000, timeoutMs: 600_000, signal: controller.signal },
+      );
+      const summary = summaryOf(final.output);
+      setStatus(
+        final.status === "SUCCEEDED"
+          ? {
+              tone: "success",
+              text: `Done: ${summary?.stored ?? 0} stored, ${summary?.opted_out ?? 0} opted out, ${summary?.rejected?.length ?? 0} rejected.`,
+            }
+          : { tone: "error", text: `The execution ended ${final.status}${final.error ? `: ${describeReason(final.error)}` : ""}.` },
+      );
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") return;
+      if (error instanceof ApiError && error.kind === "not_deployed") setMissing(error);
+      setStatus(errorStatus(error));
+    } finally {
+      if (stop.current === controller) setBusy(false);
+    }
+  }
+
+  const summary = execution ? summaryOf(execution.output) : null;
+  return (
+    <div className="grid gap-4 lg:grid-cols-[1fr_22rem]">
+      <div className="grid min-w-0 content-start gap-4">
+        <Card title="Submit a batch">
+          <form noValidate onSubmit={submit} aria-busy={busy} data-testid="marketing-batch">
+            <label htmlFor="batch" className="block text-sm font-medium text-slate-800">
+              Records (a JSON array of {"{Name, Email, MarketingOptIn, MarketingInterests}"})
+            </label>
+            <textarea
+              id="batch"
+              rows={12}
+              spellCheck={false}
+              value={text}
+              onChange={(e) => {
+                setText(e.target.value);
+                setInputError(undefined);
+              }}
+              aria-invalid={inputError ? true : undefined}
+              aria-describedby={inputError ? "batch-error" : "batch-hint"}
+              className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm aria-[invalid=true]:border-rose-500"
+            />
+            {inputError ? (
+              <p id="batch-error" className="mt-1 text-sm font-medium text-rose-700">{inputError}</p>
+            ) : (
+              <p id="batch-hint" className="mt-1 text-xs text-slate-600">
+                Or upload a .json file, or a .csv with the header Name,Email,MarketingOptIn,MarketingInterests (interests
+                separated by ";").
+              </p>
+            )}
+            <div className="mt-3 flex flex-wrap items-end gap-2">
+              <Button type="submit" disabled={busy}>Submit batch</Button>
+              <Button variant="secondary" onClick={() => setText(JSON.stringify(EXAMPLE_BATCH, null, 2))}>
+                Use the example batch
+              </Button>
+              <div>
+                <label htmlFor="batch-file" className="block text-sm font-medium text-slate-800">Upload JSON or CSV</label>
+                <input id="batch-file" type="file" accept=".json,.csv,application/json,text/csv" onChange={upload}
+                  className="mt-1 block text-sm file:mr-2 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5" />
+              </div>
+            </div>
+            <StatusMessage status={status} testId="marketing-status" />
+          </form>
+        </Card>
+        {execution && (
+          <Card title="Execution">
+            <p className="mb-3 text-sm">
+              <span className="break-all font-mono">{execution.name}</span>:{" "}
+              <strong data-testid="marketing-execution-status">{execution.status}</strong>
+            </p>
+            {summary ? <SummaryView summary={summary} batch={sent} /> : execution.status === "RUNNING" && <p className="text-sm">Running…</p>}
+          </Card>
+        )}
+      </div>
+      <StoredLookup />
+    </div>
+  );
+}
