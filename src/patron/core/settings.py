@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(BaseModel):
@@ -14,6 +15,12 @@ class Settings(BaseModel):
 
     CORS_ALLOW_ORIGIN: str = "*"
     CUSTOMER_IDS_TABLE: str = "customer_ids"
+    # enrollment
+    AGE_GROUPS_TABLE: str = "AgeGroupsTable"
+    ENROLLMENTS_TABLE: str = "EnrollmentsTable"
+    ENROLLMENT_QUEUE_URL: str = ""
+    PROCESSING_DELAY_SECONDS: float = Field(default=4, ge=0)
+    CPF_VALIDATION: Literal["format", "checksum"] = "format"
 
 
 @cache

@@ -18,7 +18,7 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron.local import aws, state, streams
+from patron.local import aws, sqs, state, streams
 from patron.local.docs import Docs
 from patron.local.gateway import Gateway, json_response
 from patron.local.lambdas import LambdaRuntime
@@ -85,10 +85,12 @@ class LocalCloud:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
+        self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
         self.runtime = LambdaRuntime(self.template.functions())
         self.runtime.warm_up()
         # background workers, each derived from the template's event sources
         self.workers += streams.stream_readers(self.template, self.runtime)
+        self.workers += sqs.pollers(self.template, self.runtime)
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),
@@ -113,6 +115,7 @@ class LocalCloud:
         for worker in reversed(self.workers):
             worker.stop()
         state.save_tables(self.state_dir, self.table_names())
+        state.save_queues(self.state_dir, self.queue_names())
         self._aws.stop()
 
     # ---------------------------------------------------------------- what it serves besides APIs
@@ -120,6 +123,11 @@ class LocalCloud:
         return [
             self.template.physical_name(logical_id)
             for logical_id in self.template.of_type("AWS::DynamoDB::Table")
+        ]
+
+    def queue_names(self) -> list[str]:
+        return [
+            self.template.physical_name(logical_id) for logical_id in self.template.of_type("AWS::SQS::Queue")
         ]
 
     @property
