@@ -183,3 +183,19 @@ def test_a_queued_enrollment_is_processed_after_a_restart(fresh_dev: DevServer) 
 
     assert status_of(fresh_dev, enrollment_id)["status"] == "PENDING"
     wait_for(lambda: status_of(fresh_dev, enrollment_id)["status"] == "PROCESSED", 30, "PROCESSED")
+
+
+def test_the_key_is_required_and_preflights_need_none(dev: DevServer) -> None:
+    no_key = requests.get(f"{base(dev)}/age-groups", timeout=5)
+    preflight = requests.options(
+        f"{base(dev)}/enrollments",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+
+    assert no_key.status_code == 403
+    assert no_key.json() == {"message": "Forbidden"}
+    assert no_key.headers["Access-Control-Allow-Methods"] == CORS_METHODS
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["Access-Control-Allow-Methods"] == CORS_METHODS
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from patron import dlq
-from patron.cli import dead_letter_queues
+from patron.cli import dead_letter_queues, main
 from patron.local.template import Template
 
 
@@ -82,3 +82,29 @@ def test_redrive_moves_every_message_back_with_its_attributes(sqs: Any) -> None:
         received += batch
     assert sorted(m["Body"] for m in received) == sorted(bodies)
     assert received[0]["MessageAttributes"] == {"origin": {"DataType": "String", "StringValue": "test"}}
+
+
+def test_the_cli_finds_a_deployed_stacks_dead_letter_queue(
+    cloud: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deployed stack whose dead-letter queue has another name than locally
+    stack = {
+        "Resources": {
+            "EnrollmentDeadLetterQueue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"QueueName": "prod-EnrollmentDeadLetterQueue"},
+            }
+        }
+    }
+    boto3.client("cloudformation").create_stack(StackName="patron-prod", TemplateBody=json.dumps(stack))
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=url(sqs, "prod-EnrollmentDeadLetterQueue"), MessageBody="dead on AWS")
+
+    # When its dead letters are listed through CloudFormation
+    status = main(["dlq", "list", "--stack", "patron-prod", "--region", "us-east-1"])
+
+    # Then the stack's queue is the one read
+    assert status == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["body"] == "dead on AWS"
+    assert json.loads(line)["queue"] == "EnrollmentDeadLetterQueue"
