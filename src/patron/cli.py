@@ -84,7 +84,8 @@ def run_dev(args: argparse.Namespace) -> int:
         "Ctrl-C to stop.",
     ]
     print("\n".join(lines), flush=True)
-    stopping.wait()
+    while not stopping.wait(0.5):  # a timed wait: signal handlers run in the main thread, so it must wake
+        pass
     print("patron dev: stopping, saving state...", flush=True)
     cloud.stop()
     print("patron dev: stopped.", flush=True)
