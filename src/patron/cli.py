@@ -1,10 +1,12 @@
 """The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
 --check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
-rule of a running `patron dev` on demand."""
+rule of a running `patron dev` on demand; `patron dlq` lists and redrives dead letters, locally or on
+a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -12,6 +14,10 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
+from urllib.parse import urlparse
+
+LOCAL_AWS = "http://127.0.0.1:4566"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     fire.add_argument("rule", help="the rule's name, e.g. customer-scan-schedule")
     fire.add_argument("--aws-endpoint", default="http://127.0.0.1:4566", help="the local AWS endpoint")
+    dlq = commands.add_parser("dlq", help="list or redrive dead-letter queue messages")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
+    for name, text in (("list", "print each dead letter as a JSON line"), ("redrive", "move them back")):
+        sub = dlq_commands.add_parser(name, help=text)
+        sub.add_argument("--queue", help="the dead-letter queue's logical id (default: every one)")
+        sub.add_argument("--queue-url", help="a dead-letter queue URL (instead of the template's)")
+        sub.add_argument("--stack", help="a deployed stack: find its dead-letter queues on AWS")
+        sub.add_argument("--endpoint-url", help=f"the AWS endpoint (default: {LOCAL_AWS} unless --stack)")
+        sub.add_argument("--region", default=None)
+        if name == "redrive":
+            sub.add_argument("--to-queue-url", help="destination (default: the queue that dead-letters here)")
 
     args = parser.parse_args(argv)
     if args.command == "dev":
@@ -57,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_marketing_import(args)
     if args.command == "events":
         return run_events_fire(args.rule, args.aws_endpoint)
+    if args.command == "dlq":
+        return run_dlq(args)
     return run_openapi(check=args.check)
 
 
@@ -104,7 +123,8 @@ def run_dev(args: argparse.Namespace) -> int:
         "Ctrl-C to stop.",
     ]
     print("\n".join(lines), flush=True)
-    stopping.wait()
+    while not stopping.wait(0.5):  # a timed wait: signal handlers run in the main thread, so it must wake
+        pass
     print("patron dev: stopping, saving state...", flush=True)
     cloud.stop()
     print("patron dev: stopped.", flush=True)
@@ -170,6 +190,65 @@ def run_openapi(check: bool) -> int:
         print("stale OpenAPI documents (run `patron openapi`): " + ", ".join(stale), file=sys.stderr)
         return 1
     return 0
+
+
+def dead_letter_queues(template: Any) -> list[str]:
+    """Logical ids of the template's queues that another queue's RedrivePolicy names."""
+    queues = template.of_type("AWS::SQS::Queue")
+    targets = {template.properties(q).get("RedrivePolicy", {}).get("deadLetterTargetArn") for q in queues}
+    return sorted(q for q in queues if template.arn(q) in targets)
+
+
+def run_dlq(args: argparse.Namespace) -> int:
+    import boto3
+
+    from patron import dlq
+    from patron.local.template import REGION, Template
+
+    endpoint = args.endpoint_url
+    if endpoint is None and not args.stack and not (args.queue_url and "amazonaws.com" in args.queue_url):
+        endpoint = LOCAL_AWS
+    if endpoint and urlparse(endpoint).hostname in ("127.0.0.1", "localhost"):
+        # the local cloud accepts any credentials; don't require (or leak) real ones
+        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)  # noqa: S106
+    else:
+        session = boto3.Session(region_name=args.region)
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    if args.queue_url:
+        urls = {args.queue_url: args.queue_url}
+    else:
+        template = Template()
+        logical_ids = [q for q in dead_letter_queues(template) if args.queue in (None, q)]
+        if not logical_ids:
+            print(f"patron dlq: no dead-letter queue {args.queue!r} in template.yaml", file=sys.stderr)
+            return 2
+        if args.stack:
+            cloudformation = session.client("cloudformation", endpoint_url=endpoint)
+            urls = {
+                q: cloudformation.describe_stack_resource(StackName=args.stack, LogicalResourceId=q)[
+                    "StackResourceDetail"
+                ]["PhysicalResourceId"]
+                for q in logical_ids
+            }
+        else:
+            urls = {
+                q: sqs.get_queue_url(QueueName=template.physical_name(q))["QueueUrl"] for q in logical_ids
+            }
+    status = 0
+    for name, url in urls.items():
+        if args.dlq_command == "list":
+            messages = dlq.list_messages(sqs, url)
+            for message in messages:
+                print(json.dumps({"queue": name, **message}))
+            print(f"{name}: {len(messages)} message(s)", file=sys.stderr)
+            continue
+        destination = args.to_queue_url or dlq.source_queue(sqs, url)
+        moved, refused = dlq.redrive(sqs, url, destination)
+        print(f"{name}: moved {moved} message(s) to {destination}")
+        if refused:
+            print(f"{name}: {len(refused)} refused, still there: {', '.join(refused)}", file=sys.stderr)
+            status = 1
+    return status
 
 
 if __name__ == "__main__":

@@ -116,3 +116,54 @@ def test_each_api_announces_its_own_methods_in_cors(template: Template) -> None:
             if route.api == api.logical_id:
                 module = importlib.import_module(functions[route.function].handler.rsplit(".", 1)[0])
                 assert module.app.cors_methods == expected
+
+
+# ---------------------------------------------------------------- enrollment
+def _statements(translated: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    role = translated["Resources"][f"{function}Role"]["Properties"]
+    return [s for policy in role.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _actions(translated: dict[str, Any], function: str) -> set[str]:
+    actions: set[str] = set()
+    for statement in _statements(translated, function):
+        value = statement["Action"]
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def test_the_enrollment_processor_reads_its_queue_with_partial_batch_failures(
+    translated: dict[str, Any],
+) -> None:
+    (mapping,) = [
+        r["Properties"]
+        for r in translated["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "EnrollmentProcessorFunction"}
+    ]
+    queue = translated["Resources"]["EnrollmentQueue"]["Properties"]
+    timeout = translated["Resources"]["EnrollmentProcessorFunction"]["Properties"]["Timeout"]
+
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["EnrollmentQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == 10
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
+    assert queue["VisibilityTimeout"] >= timeout  # Lambda refuses a mapping otherwise
+
+
+def test_only_the_dispatcher_sends_to_the_enrollment_queue(translated: dict[str, Any]) -> None:
+    functions = [
+        "CreateAgeGroupFunction",
+        "ListAgeGroupsFunction",
+        "DeleteAgeGroupFunction",
+        "CreateEnrollmentFunction",
+        "GetEnrollmentFunction",
+        "EnrollmentProcessorFunction",
+        "EnrollmentDispatcherFunction",
+    ]
+    senders = {f for f in functions if any(a.startswith("sqs:SendMessage") for a in _actions(translated, f))}
+
+    assert senders == {"EnrollmentDispatcherFunction"}
+    assert _actions(translated, "CreateEnrollmentFunction") == {"dynamodb:Scan", "dynamodb:PutItem"}
+    assert _actions(translated, "GetEnrollmentFunction") == {"dynamodb:GetItem"}
+    assert _actions(translated, "EnrollmentProcessorFunction") == {"dynamodb:GetItem", "dynamodb:UpdateItem"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(BaseModel):
@@ -23,6 +24,12 @@ class Settings(BaseModel):
     CUSTOMER_EMAILS_TABLE: str = "customer_emails"
     # ids workflow (issue 5)
     CUSTOMERS_WORKFLOW_ARN: str = ""
+    # enrollment
+    AGE_GROUPS_TABLE: str = "AgeGroupsTable"
+    ENROLLMENTS_TABLE: str = "EnrollmentsTable"
+    ENROLLMENT_QUEUE_URL: str = ""
+    PROCESSING_DELAY_SECONDS: float = Field(default=4, ge=0)
+    CPF_VALIDATION: Literal["format", "checksum"] = "format"
 
 
 @cache

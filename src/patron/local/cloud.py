@@ -18,7 +18,7 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron.local import aws, events, invoke, state, stepfunctions, streams
+from patron.local import aws, events, invoke, sqs, state, stepfunctions, streams
 from patron.local.gateway import Gateway, json_response
 from patron.local.lambdas import LambdaRuntime
 from patron.local.template import Template
@@ -84,6 +84,7 @@ class LocalCloud:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
+        self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
         self.runtime = LambdaRuntime(self.template.functions())
         self.runtime.warm_up()
         # background workers, each derived from the template's event sources
@@ -95,6 +96,7 @@ class LocalCloud:
         stepfunctions.create_state_machines(self.template)
         events.create_rules(self.template)
         self.workers.append(events.Scheduler())
+        self.workers += sqs.pollers(self.template, self.runtime)
         keys = aws.api_keys()
         self.gateway = Gateway(
             self.template.apis(),
@@ -119,6 +121,7 @@ class LocalCloud:
         for worker in reversed(self.workers):
             worker.stop()
         state.save_tables(self.state_dir, self.table_names())
+        state.save_queues(self.state_dir, self.queue_names())
         self._aws.stop()
 
     # ---------------------------------------------------------------- what it serves besides APIs
@@ -126,6 +129,11 @@ class LocalCloud:
         return [
             self.template.physical_name(logical_id)
             for logical_id in self.template.of_type("AWS::DynamoDB::Table")
+        ]
+
+    def queue_names(self) -> list[str]:
+        return [
+            self.template.physical_name(logical_id) for logical_id in self.template.of_type("AWS::SQS::Queue")
         ]
 
     @property

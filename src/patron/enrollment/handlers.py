@@ -1,0 +1,101 @@
+"""Lambda entry points of the enrollment API. Every function of the API runs this module; API Gateway
+routes each function only its own route."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from patron.core.api import ErrorResponse, PatronResolver, ok
+from patron.core.observability import logger, metrics
+from patron.core.settings import settings
+from patron.enrollment import service
+from patron.enrollment.models import (
+    AgeGroup,
+    AgeGroupInput,
+    Deleted,
+    Enrollment,
+    EnrollmentAccepted,
+    EnrollmentInput,
+)
+from patron.enrollment.repository import AgeGroupsRepository, EnrollmentsRepository
+
+app = PatronResolver(methods=["DELETE", "GET", "POST"])
+
+IdPath = Annotated[str, Path(min_length=1, max_length=128, description="The id returned on creation")]
+
+
+@cache
+def age_groups() -> AgeGroupsRepository:
+    return AgeGroupsRepository(boto3.client("dynamodb"), settings().AGE_GROUPS_TABLE)
+
+
+@cache
+def enrollments() -> EnrollmentsRepository:
+    return EnrollmentsRepository(boto3.client("dynamodb"), settings().ENROLLMENTS_TABLE)
+
+
+@app.post(
+    "/age-groups",
+    summary="Create an age group",
+    responses={201: {"description": "Created", "content": {"application/json": {"model": AgeGroup}}}},
+)
+def create_age_group(body: AgeGroupInput) -> Response[AgeGroup]:
+    return ok(service.create_age_group(body, age_groups()), status=201)
+
+
+@app.get("/age-groups", summary="List the age groups")
+def list_age_groups() -> list[AgeGroup]:
+    return service.list_age_groups(age_groups())
+
+
+@app.delete(
+    "/age-groups/<id>",
+    summary="Delete an age group",
+    responses={
+        200: {"description": "Deleted", "content": {"application/json": {"model": Deleted}}},
+        404: {"description": "No such age group", "content": {"application/json": {"model": ErrorResponse}}},
+    },
+)
+def delete_age_group(id: IdPath) -> Deleted:
+    service.delete_age_group(id, age_groups())
+    return Deleted(id=id, message=f"Age group {id} deleted.")
+
+
+@app.post(
+    "/enrollments",
+    summary="Request an enrollment",
+    description="The age must be inside at least one age group. The enrollment is PENDING until the "
+    "processor completes it (a few seconds); poll GET /enrollments/{id}.",
+    responses={
+        202: {"description": "Accepted", "content": {"application/json": {"model": EnrollmentAccepted}}}
+    },
+)
+def request_enrollment(body: EnrollmentInput) -> Response[EnrollmentAccepted]:
+    enrollment = service.request_enrollment(body, age_groups(), enrollments(), settings().CPF_VALIDATION)
+    metrics.add_metric(name="EnrollmentsRequested", unit="Count", value=1)
+    return ok(EnrollmentAccepted(enrollment_id=enrollment.enrollment_id), status=202)
+
+
+@app.get(
+    "/enrollments/<id>",
+    summary="Get an enrollment and its status",
+    responses={
+        200: {"description": "The enrollment", "content": {"application/json": {"model": Enrollment}}},
+        404: {"description": "No such enrollment", "content": {"application/json": {"model": ErrorResponse}}},
+    },
+)
+def get_enrollment(id: IdPath) -> Enrollment:
+    return service.get_enrollment(id, enrollments())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

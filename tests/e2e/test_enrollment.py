@@ -1,0 +1,201 @@
+"""SPEC §1.3 over HTTP, through a real `patron dev`: the API, the stream → queue → processor path with
+the template's 4-second processing, the dead-letter queue and `patron dlq`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from tests.e2e.conftest import DevServer
+
+pytestmark = pytest.mark.e2e
+
+CORS_METHODS = "DELETE,GET,POST,OPTIONS"
+
+
+def base(server: DevServer) -> str:
+    return f"{server.url}/enrollment"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
+        time.sleep(0.2)
+    return result
+
+
+def status_of(server: DevServer, enrollment_id: str) -> dict[str, Any]:
+    response = requests.get(f"{base(server)}/enrollments/{enrollment_id}", headers=server.headers, timeout=5)
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def enroll(server: DevServer, age: int = 22) -> requests.Response:
+    body = {"name": "John Doe", "age": age, "cpf": "123.456.789-00"}
+    return requests.post(f"{base(server)}/enrollments", json=body, headers=server.headers, timeout=5)
+
+
+def ensure_group(server: DevServer) -> None:
+    response = requests.post(
+        f"{base(server)}/age-groups", json={"min_age": 18, "max_age": 25}, headers=server.headers, timeout=5
+    )
+    assert response.status_code == 201
+
+
+def queue_url(server: DevServer, name: str) -> str:
+    return str(server.aws("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def messages_in(server: DevServer, name: str) -> int:
+    """Visible, in flight and delayed."""
+    attributes = server.aws("sqs").get_queue_attributes(
+        QueueUrl=queue_url(server, name), AttributeNames=["All"]
+    )
+    counts = (
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    )
+    return sum(int(attributes["Attributes"][count]) for count in counts)
+
+
+def patron_dlq(server: DevServer, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "patron.cli",
+        "dlq",
+        *args,
+        "--endpoint-url",
+        f"http://127.0.0.1:{server.aws_port}",
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_briefs_flow_pending_then_processed(dev: DevServer) -> None:
+    # Given an age group
+    created = requests.post(
+        f"{base(dev)}/age-groups", json={"min_age": 18, "max_age": 25}, headers=dev.headers, timeout=5
+    )
+    assert created.status_code == 201
+    assert created.headers["Access-Control-Allow-Methods"] == CORS_METHODS
+    listed = requests.get(f"{base(dev)}/age-groups", headers=dev.headers, timeout=5).json()
+    assert created.json() in listed
+
+    # When someone of that age enrolls
+    accepted = enroll(dev)
+
+    # Then it is accepted PENDING, and the processor completes it a few seconds later
+    assert accepted.status_code == 202
+    enrollment_id = accepted.json()["enrollment_id"]
+    assert accepted.json() == {"enrollment_id": enrollment_id, "status": "PENDING"}
+    assert status_of(dev, enrollment_id)["status"] == "PENDING"
+    done = wait_for(
+        lambda: (s := status_of(dev, enrollment_id))["status"] == "PROCESSED" and s, 30, "PROCESSED"
+    )
+    assert done["processed_at"] > done["created_at"]
+    assert done["cpf"] == "12345678900"
+
+
+def test_validation_failures_are_400_json_errors(dev: DevServer) -> None:
+    ensure_group(dev)
+
+    outside = enroll(dev, age=151)
+    no_group = enroll(dev, age=140)
+    bad_group = requests.post(
+        f"{base(dev)}/age-groups", json={"min_age": True, "max_age": 25}, headers=dev.headers, timeout=5
+    )
+
+    assert outside.status_code == 400
+    assert outside.json()["error"]["details"][0]["field"] == "age"
+    assert no_group.status_code == 400
+    assert no_group.json()["error"]["code"] == "age_not_in_any_age_group"
+    assert bad_group.status_code == 400
+    assert bad_group.headers["Access-Control-Allow-Methods"] == CORS_METHODS
+
+
+def test_requests_are_answered_at_once_while_the_processor_works(dev: DevServer) -> None:
+    ensure_group(dev)
+    timings, ids = [], []
+    for _ in range(10):
+        started = time.monotonic()
+        response = enroll(dev)
+        timings.append(time.monotonic() - started)
+        assert response.status_code == 202
+        ids.append(response.json()["enrollment_id"])
+
+    assert max(timings) < 1.0, timings
+    wait_for(lambda: all(status_of(dev, i)["status"] == "PROCESSED" for i in ids), 60, "all PROCESSED")
+
+
+def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fresh_dev: DevServer) -> None:
+    fresh_dev.start()
+    sqs = fresh_dev.aws("sqs")
+    work = queue_url(fresh_dev, "EnrollmentQueue")
+    # the template's 60 s visibility timeout, shortened so three receives take seconds
+    sqs.set_queue_attributes(QueueUrl=work, Attributes={"VisibilityTimeout": "1"})
+    time.sleep(2)  # a receive already waiting (1 s long polls) applies the timeout it started with
+
+    sqs.send_message(QueueUrl=work, MessageBody=json.dumps({"enrollment_id": "does-not-exist"}))
+
+    wait_for(lambda: messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 1, 60, "dead-lettered")
+    assert messages_in(fresh_dev, "EnrollmentQueue") == 0
+
+    # it is kept across a restart, and `patron dlq list` shows it
+    assert fresh_dev.stop() == 0
+    fresh_dev.start()
+    listed = patron_dlq(fresh_dev, "list")
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.splitlines()
+    letter = json.loads(line)
+    assert letter["queue"] == "EnrollmentDeadLetterQueue"
+    assert json.loads(letter["body"]) == {"enrollment_id": "does-not-exist"}
+    assert letter["receive_count"] >= 1
+
+    # `patron dlq redrive` sends it back to the queue it came from
+    redriven = patron_dlq(fresh_dev, "redrive")
+    assert redriven.returncode == 0, redriven.stderr
+    assert "moved 1 message(s)" in redriven.stdout
+    assert messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 0
+
+
+def test_a_queued_enrollment_is_processed_after_a_restart(fresh_dev: DevServer) -> None:
+    fresh_dev.start()
+    ensure_group(fresh_dev)
+    sqs = fresh_dev.aws("sqs")
+    # hold the message in the queue: delivered no earlier than in 15 minutes
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url(fresh_dev, "EnrollmentQueue"), Attributes={"DelaySeconds": "900"}
+    )
+    enrollment_id = enroll(fresh_dev).json()["enrollment_id"]
+    wait_for(lambda: messages_in(fresh_dev, "EnrollmentQueue") == 1, 10, "enqueued")
+
+    assert fresh_dev.stop() == 0
+    fresh_dev.start()
+
+    assert status_of(fresh_dev, enrollment_id)["status"] == "PENDING"
+    wait_for(lambda: status_of(fresh_dev, enrollment_id)["status"] == "PROCESSED", 30, "PROCESSED")
+
+
+def test_the_key_is_required_and_preflights_need_none(dev: DevServer) -> None:
+    no_key = requests.get(f"{base(dev)}/age-groups", timeout=5)
+    preflight = requests.options(
+        f"{base(dev)}/enrollments",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+
+    assert no_key.status_code == 403
+    assert no_key.json() == {"message": "Forbidden"}
+    assert no_key.headers["Access-Control-Allow-Methods"] == CORS_METHODS
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["Access-Control-Allow-Methods"] == CORS_METHODS
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
