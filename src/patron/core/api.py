@@ -9,6 +9,10 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+    _is_or_contains_sequence,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -98,11 +102,29 @@ def _is_json(content_type: str) -> bool:
     return media_type in ("application/json", "") or media_type.endswith("+json")
 
 
+class _StrictBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools (3.37) turns a list into its first element for any parameter that is not a sequence,
+    a rule meant for repeated query strings that it applies to bodies too: `[{...}]` would pass as the
+    object `{...}`. A JSON array body is only for routes whose body parameter is a list."""
+
+    def handler(self, app: Any, next_middleware: Any) -> Any:
+        body = app.current_event.body
+        if body and body.lstrip().startswith("["):
+            body_params = app.context["_route"].dependant.body_params
+            if body_params and not any(
+                _is_or_contains_sequence(p.field_info.annotation) for p in body_params
+            ):
+                detail = {"field": "body", "message": "must be a JSON object, not an array"}
+                raise errors.Invalid("The request is not valid.", details=[detail])
+        return super().handler(app, next_middleware)
+
+
 class PatronResolver(APIGatewayRestResolver):
     """One per API. `methods` are the API's methods, announced in Access-Control-Allow-Methods."""
 
     def __init__(self, methods: list[str]) -> None:
         super().__init__(enable_validation=True, json_body_deserializer=_parse_json)
+        self._request_validation_middleware = _StrictBodyValidation()  # type: ignore[no-untyped-call]
         self.cors_methods = ",".join([*sorted(methods), "OPTIONS"])
         self.exception_handler(errors.PatronError)(self._domain_error)
         self.exception_handler(RequestValidationError)(self._validation_error)

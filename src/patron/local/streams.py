@@ -33,7 +33,7 @@ class StreamSource:
     table_name: str
     batch_size: int
     report_item_failures: bool
-    max_retries: int
+    max_retries: int  # -1: retry until the batch succeeds
     on_failure_arn: str | None
     patterns: tuple[EventPattern, ...]
 
@@ -53,7 +53,9 @@ def stream_sources(template: Template) -> list[StreamSource]:
                     table_name=table_name,
                     batch_size=int(props.get("BatchSize", 100)),
                     report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-                    max_retries=int(props.get("MaximumRetryAttempts", 10)),
+                    max_retries=int(
+                        props.get("MaximumRetryAttempts", -1)
+                    ),  # -1: until it succeeds, as on AWS
                     on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
                     patterns=tuple(EventPattern.load(f["Pattern"]) for f in filters),
                 )
@@ -132,7 +134,7 @@ class StreamReader:
                 return
             attempts += 1
             batch = batch[failed_from:]
-            if attempts > self.source.max_retries:
+            if 0 <= self.source.max_retries < attempts:
                 self._send_to_on_failure(batch, attempts)
                 return
             time.sleep(self.retry_delay * min(attempts, 10))

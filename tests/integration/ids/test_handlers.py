@@ -49,6 +49,7 @@ def test_put_accepts_an_optional_json_object_body_and_does_not_store_it(
     ("body", "content_type", "status"),
     [
         ("[1, 2]", "application/json", 400),
+        ('[{"a": 1}]', "application/json", 400),
         ('"text"', "application/json", 400),
         ("{not json", "application/json", 400),
         ("id=1", "application/x-www-form-urlencoded", 415),

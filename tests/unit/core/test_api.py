@@ -116,3 +116,12 @@ def test_a_body_nested_too_deeply_to_parse_is_400_not_500(lambda_context: Any) -
 
     assert status == 400
     assert body["error"]["details"] == [{"field": "body", "message": "JSON decode error"}]
+
+
+@pytest.mark.parametrize("body", ['[{"name": "x"}]', '[{"name": "x"}, {"name": "y"}]', "[]"])
+def test_an_array_is_not_an_object_body(lambda_context: Any, body: str) -> None:
+    # Powertools alone would take the array's first element as the object
+    status, error, _ = resolve(api_event("POST", "/things", body=body), lambda_context)
+
+    assert status == 400
+    assert error["error"]["details"] == [{"field": "body", "message": "must be a JSON object, not an array"}]

@@ -179,3 +179,15 @@ def test_a_crashing_invocation_is_retried_whole(reader_for: Callable[..., Stream
     wait_for(lambda: len(handlers.received) == 2)
 
     assert [[handlers.key_of(r) for r in batch] for batch in handlers.received] == [["p", "q"], ["p", "q"]]
+
+
+def test_minus_one_retries_until_the_batch_succeeds(reader_for: Callable[..., StreamReader]) -> None:
+    handlers.crash_times[0] = 4
+    reader_for(MaximumRetryAttempts=-1)
+    put("persistent")
+
+    wait_for(lambda: len(handlers.received) == 5)
+
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="failed")["QueueUrl"]
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
