@@ -13,6 +13,8 @@ from typing import Any
 
 import boto3
 
+from patron.local import moto_patches
+
 
 def reset(state_dir: Path) -> None:
     shutil.rmtree(state_dir, ignore_errors=True)
@@ -34,30 +36,23 @@ def api_key(state_dir: Path) -> str:
 def save_tables(state_dir: Path, table_names: list[str]) -> None:
     directory = state_dir / "dynamodb"
     directory.mkdir(parents=True, exist_ok=True)
-    client = boto3.client("dynamodb")
     for name in table_names:
-        items: list[dict[str, Any]] = []
-        for page in client.get_paginator("scan").paginate(TableName=name):
-            items.extend(page["Items"])
+        items = [item.to_json()["Attributes"] for item in moto_patches.dynamodb_table(name).all_items()]
         temporary = directory / f"{name}.json.tmp"
         temporary.write_text(json.dumps(items))
         temporary.replace(directory / f"{name}.json")  # atomic: a crash never leaves half a file
 
 
 def load_tables(state_dir: Path, table_names: list[str]) -> int:
-    client = boto3.client("dynamodb")
     loaded = 0
     for name in table_names:
         path = state_dir / "dynamodb" / f"{name}.json"
         if not path.exists():
             continue
-        items = json.loads(path.read_text())
-        for start in range(0, len(items), 25):
-            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
-            pending: dict[str, Any] = {name: requests}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-        loaded += len(items)
+        table = moto_patches.dynamodb_table(name)
+        for item in json.loads(path.read_text()):
+            table.put_item(item)  # the indexes and the stream follow, as for any write
+            loaded += 1
     return loaded
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from patron.core.observability import logger
 from patron.core.types import normalize_email
 from patron.marketing.models import MarketingRecord, RecordError, Rejected, Summary
 from patron.marketing.repository import InterestsRepository
@@ -55,7 +56,16 @@ def store(records: list[dict[str, Any]], repository: InterestsRepository) -> tup
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     upserts = [{**record, "updated_at": now} for record in records if record["MarketingOptIn"]]
     opted_out = [record["Email"] for record in records if not record["MarketingOptIn"]]
-    repository.write(upserts, opted_out)
+    stats = repository.write(upserts, opted_out)
+    logger.info(
+        "interests written",
+        extra={
+            "upserts": len(upserts),
+            "deletes": len(opted_out),
+            "write_requests": stats.requests,
+            "write_retries": stats.retries,
+        },
+    )
     return len(upserts), len(opted_out)
 
 
