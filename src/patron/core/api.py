@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     _is_or_contains_sequence,
 )
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -59,6 +60,11 @@ STATUS_BY_ERROR: dict[type[errors.PatronError], HTTPStatus] = {
 def ok(body: Any, status: int = 200) -> Response[Any]:
     """A JSON response with an explicit status; routes that always answer 200 return the model itself."""
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def documented(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+    """An OpenAPI response entry for a route's `responses=`: a JSON body of `model`."""
+    return {"description": description, "content": {"application/json": {"model": model}}}
 
 
 def error_response(

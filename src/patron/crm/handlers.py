@@ -9,12 +9,10 @@ from typing import Annotated, Any
 import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
-from patron.core.api import ErrorResponse, PatronResolver, ok
+from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.core.types import Email
@@ -38,13 +36,9 @@ Changes = Annotated[
 ]
 
 
-def _json(description: str, model: type[BaseModel]) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": model}}}
-
-
-CUSTOMER = {200: _json("The customer", Customer)}
-NOT_FOUND = {404: _json("No customer with this id", ErrorResponse)}
-CONFLICT = {409: _json("The e-mail address is used by another customer", ErrorResponse)}
+CUSTOMER = {200: documented("The customer", Customer)}
+NOT_FOUND = {404: documented("No customer with this id", ErrorResponse)}
+CONFLICT = {409: documented("The e-mail address is used by another customer", ErrorResponse)}
 
 
 @cache
@@ -68,7 +62,7 @@ def list_customers(
     "/customers",
     summary="Create a customer",
     responses={
-        201: _json("Created", Customer),
+        201: documented("Created", Customer),
         **CONFLICT,
     },
 )
@@ -106,7 +100,7 @@ def delete_customer(customer_id: CustomerIdPath) -> Response[None]:
 @app.post(
     "/seed",
     summary="Create the 10 sample customers that do not exist yet",
-    responses={201: _json("Seeded (created is 0 once every sample exists)", SeedResult)},
+    responses={201: documented("Seeded (created is 0 once every sample exists)", SeedResult)},
 )
 def seed() -> Response[SeedResult]:
     result = service.seed(repository())

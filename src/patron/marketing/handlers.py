@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core import errors
-from patron.core.api import PatronResolver, ok
+from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.core.types import Email, normalize_email
@@ -86,7 +86,11 @@ def submit_preferences(
     )
 
 
-@app.get("/executions/<name>", summary="Status and output of a pipeline execution")
+@app.get(
+    "/executions/<name>",
+    summary="Status and output of a pipeline execution",
+    responses={404: documented("No execution with this name", ErrorResponse)},
+)
 def get_execution(name: ExecutionName) -> ExecutionStatus:
     execution = pipeline().describe(name)
     if execution is None:
@@ -97,7 +101,11 @@ def get_execution(name: ExecutionName) -> ExecutionStatus:
     )
 
 
-@app.get("/preferences/<email>", summary="A customer's stored marketing interests")
+@app.get(
+    "/preferences/<email>",
+    summary="A customer's stored marketing interests",
+    responses={404: documented("No interests stored for this e-mail", ErrorResponse)},
+)
 def get_preferences(email: EmailPath) -> StoredInterests:
     stored = interests().get(normalize_email(email))
     if stored is None:
