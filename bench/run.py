@@ -100,7 +100,13 @@ def cold_start() -> str:
             "",
             f"Fresh interpreter per sample, {RUNS} samples per module, interleaved; the figure is the time of the",
             "`import` statement alone (interpreter start-up excluded), with the environment Lambda sets. Target:",
-            "at most 1.5x the plain-boto3 handler.",
+            "at most 1.5x the plain-boto3 handler. Bytecode: "
+            + (
+                "not cached (PYTHONDONTWRITEBYTECODE is set), so every sample also compiles the modules it imports,"
+                " as a Lambda package without .pyc files does."
+                if os.environ.get("PYTHONDONTWRITEBYTECODE")
+                else "cached .pyc files where present."
+            ),
             "",
             *rows,
             "",
