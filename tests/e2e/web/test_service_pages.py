@@ -5,6 +5,7 @@ fakes (`contract_fakes.py`), so the pages are exercised before their services ar
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -91,7 +92,11 @@ def test_seed_fills_the_list_and_pages_through_it(
 
     page.get_by_role("button", name="Seed sample customers").click()
 
-    expect(page.get_by_test_id("customers-status")).to_contain_text("sample customers")
+    # not the pending "Seeding sample customers…": the seed must be over before paging
+    expect(page.get_by_test_id("customers-status")).to_contain_text(
+        re.compile(r"Created \d+ sample|already there")
+    )
+    page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("customer-row").first).to_be_visible()
     if page.get_by_role("button", name="Next page").is_enabled():
         page.get_by_role("button", name="Next page").click()
