@@ -25,6 +25,16 @@ BRIEF_EXAMPLE: list[dict[str, Any]] = [
     },
 ]
 
+# what the pipeline answers for BRIEF_EXAMPLE: Jane stored, John's later opt-out wins (SPEC §1.4)
+BRIEF_EXAMPLE_SUMMARY: dict[str, Any] = {
+    "received": 3,
+    "valid": 3,
+    "rejected": [],
+    "duplicates_removed": 1,
+    "stored": 1,
+    "opted_out": 1,
+}
+
 
 def make_record(index: int, **overrides: Any) -> dict[str, Any]:
     return {
