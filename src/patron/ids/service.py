@@ -5,14 +5,12 @@ from __future__ import annotations
 from patron.core.errors import NotFound
 from patron.core.observability import logger
 from patron.ids.models import WorkflowExecution, WorkflowResult, WorkflowStarted
-from patron.ids.repository import Creator, CustomerEvents, CustomersWorkflow, IdsRepository
+from patron.ids.repository import CustomerEvents, CustomersWorkflow, IdsRepository
 
 
-def register(customer_id: str, repository: IdsRepository, created_by: Creator = "api") -> bool:
-    created = repository.insert(customer_id, created_by)
-    logger.info(
-        "id registered", extra={"customer_id": customer_id, "was_created": created, "created_by": created_by}
-    )
+def register(customer_id: str, repository: IdsRepository) -> bool:
+    created = repository.insert(customer_id)
+    logger.info("id registered", extra={"customer_id": customer_id, "was_created": created})
     return created
 
 
@@ -27,7 +25,10 @@ def unregister(customer_id: str, repository: IdsRepository) -> bool:
 
 
 # ---------------------------------------------------------------- the workflow and its events
-def submit(customer_id: str, workflow: CustomersWorkflow) -> WorkflowStarted:
+def submit(customer_id: str, workflow: CustomersWorkflow, repository: IdsRepository) -> WorkflowStarted:
+    """Start a run for the id. An explicit submit may insert an id deleted earlier: its deletion
+    marker, which keeps event-started runs from re-inserting it, is dropped first."""
+    repository.forget_deletion(customer_id)
     execution_arn, name = workflow.start(customer_id)
     logger.info("workflow submitted", extra={"customer_id": customer_id, "execution_name": name})
     return WorkflowStarted(executionArn=execution_arn, executionName=name, id=customer_id)
@@ -41,9 +42,12 @@ def execution(name: str, workflow: CustomersWorkflow) -> WorkflowExecution:
 
 
 def insert(customer_id: str, repository: IdsRepository) -> WorkflowResult:
-    """The workflow's InsertId: an id created meanwhile (a lost race) is AlreadyExists."""
-    created = register(customer_id, repository, created_by="workflow")
-    return WorkflowResult(id=customer_id, result="Inserted" if created else "AlreadyExists")
+    """The workflow's InsertId: an id created meanwhile (a lost race) is AlreadyExists. So is an id
+    deleted since its CustomerCreated event started this run: it was created (by the PUT), and
+    inserting it again would undo the DELETE."""
+    outcome = repository.insert_unless_deleted(customer_id)
+    logger.info("workflow insert", extra={"customer_id": customer_id, "outcome": outcome})
+    return WorkflowResult(id=customer_id, result="Inserted" if outcome == "inserted" else "AlreadyExists")
 
 
 def audit_existing(customer_id: str) -> WorkflowResult:

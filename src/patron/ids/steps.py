@@ -28,7 +28,9 @@ class TransientError(Exception):
 
 @cache
 def repository() -> IdsRepository:
-    return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
+    return IdsRepository(
+        boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE, settings().CUSTOMER_ID_DELETIONS_TABLE
+    )
 
 
 def task(step: Callable[[StepInput], dict[str, Any]]) -> Task:

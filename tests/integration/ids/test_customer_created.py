@@ -70,8 +70,8 @@ def stream_record(customer_id: str, sequence: str) -> dict[str, Any]:
     }
 
 
-def put(customer_id: str, context: Any) -> int:
-    status: int = lambda_handler(api_event("PUT", "/customers/{id}", {"id": customer_id}), context)[
+def put(customer_id: str, context: Any, method: str = "PUT") -> int:
+    status: int = lambda_handler(api_event(method, "/customers/{id}", {"id": customer_id}), context)[
         "statusCode"
     ]
     return status
@@ -181,3 +181,21 @@ def test_an_eventbridge_outage_delays_the_event_but_does_not_lose_or_duplicate_i
     assert [e["detail"]["id"] for e in observed()] == ["during-outage", "marker"]
     assert len(executions_for("during-outage")) == 1
     assert calls["n"] == 5  # three refused, then "during-outage" and "marker"
+
+
+def test_a_delete_before_the_events_run_is_not_undone_by_it(
+    workflow_cloud: None, lambda_context: Any
+) -> None:
+    # PUT then DELETE before the stream record is published: the run that the CustomerCreated event
+    # starts finds no id, and must not insert it again
+    assert put("fleeting", lambda_context) == 201
+    assert put("fleeting", lambda_context, method="DELETE") == 200
+
+    publisher.lambda_handler({"Records": [stream_record("fleeting", "100")]}, lambda_context)
+    (execution,) = wait_for(lambda: executions_for("fleeting"))
+    finished = wait_for_execution(execution["executionArn"])
+
+    assert json.loads(finished["output"]) == {"id": "fleeting", "result": "AlreadyExists"}
+    assert "Item" not in boto3.client("dynamodb").get_item(
+        TableName="customer_ids", Key={"id": {"S": "fleeting"}}
+    )
