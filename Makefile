@@ -30,9 +30,28 @@ openapi: setup
 bench: setup
 	$(UV) run python bench/run.py
 
-build deploy destroy:
-	@echo "make $@: not implemented yet: AWS packaging and deployment are issue 8 (see docs/decisions.md)." >&2
-	@exit 1
+# ---- AWS (docs/deploy.md). SAM CLI runs through uvx, pinned, outside the project's environment (342 MB).
+# STAGE names the stack (patron-$(STAGE)) and prefixes every physical name ($(STAGE)-customer_ids, ...);
+# PARAMS adds template parameters, e.g. PARAMS="AlertEmail=ops@example.com CorsAllowOrigin=https://x".
+STAGE ?= dev
+PARAMS ?=
+SAM_CLI_VERSION := 1.170.0
+SAM := $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
+STACK := patron-$(STAGE)
+LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug,--prune $(p))
+
+build: setup console
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \
+		-o src/requirements.txt
+	$(SAM) build
+
+deploy: build
+	$(SAM) deploy --stack-name $(STACK) --parameter-overrides NamePrefix=$(STAGE)- $(PARAMS)
+	$(UV) run patron console publish --stack $(STACK)
+
+destroy: setup
+	$(UV) run patron console empty --stack $(STACK)
+	$(SAM) delete --stack-name $(STACK)
 
 # ---- web console: `npm ci` when the lock file changed, `vite build` when a source is newer than web/dist
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \

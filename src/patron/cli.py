@@ -1,7 +1,8 @@
 """The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
 --check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
 rule of a running `patron dev` on demand; `patron dlq` lists and redrives dead letters, locally or on
-a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences."""
+a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron
+console publish|empty --stack S` puts web/dist into a deployed stack's console bucket, or empties it."""
 
 from __future__ import annotations
 
@@ -67,7 +68,21 @@ def main(argv: list[str] | None = None) -> int:
         if name == "redrive":
             sub.add_argument("--to-queue-url", help="destination (default: the queue that dead-letters here)")
 
+    console = commands.add_parser("console", help="the web console of a deployed stack (make deploy/destroy)")
+    console_commands = console.add_subparsers(dest="console_command", required=True)
+    for name, text in (
+        ("publish", "upload web/dist to the stack's console bucket and invalidate CloudFront"),
+        ("empty", "delete every object of the console bucket (before deleting the stack)"),
+    ):
+        sub = console_commands.add_parser(name, help=text)
+        sub.add_argument("--stack", required=True, help="the deployed stack, e.g. patron-dev")
+        sub.add_argument("--dist", type=Path, default=Path("web/dist"), help="the built console")
+        sub.add_argument("--region", default=None)
+        sub.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint (tests)")
+
     args = parser.parse_args(argv)
+    if args.command == "console":
+        return run_console(args)
     if args.command == "dev":
         return run_dev(args)
     if args.command == "marketing":
@@ -249,6 +264,35 @@ def run_dlq(args: argparse.Namespace) -> int:
             print(f"{name}: {len(refused)} refused, still there: {', '.join(refused)}", file=sys.stderr)
             status = 1
     return status
+
+
+def run_console(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from patron import console
+
+    session = boto3.Session(region_name=args.region)
+    try:
+        outputs = console.stack_outputs(
+            session.client("cloudformation", endpoint_url=args.endpoint_url), args.stack
+        )
+    except ClientError as error:
+        if args.console_command == "empty" and "does not exist" in str(error):
+            print(f"patron console empty: no stack {args.stack}, nothing to empty", file=sys.stderr)
+            return 0
+        raise
+    bucket = outputs["ConsoleBucketName"]
+    s3 = session.client("s3", endpoint_url=args.endpoint_url)
+    if args.console_command == "empty":
+        print(f"{bucket}: deleted {console.empty(s3, bucket)} object(s)")
+        return 0
+    uploaded, deleted = console.publish(s3, bucket, args.dist)
+    cloudfront = session.client("cloudfront", endpoint_url=args.endpoint_url)
+    invalidation = console.invalidate(cloudfront, outputs["ConsoleDistributionId"])
+    print(f"{bucket}: uploaded {len(uploaded)}, deleted {len(deleted)} stale; invalidation {invalidation}")
+    print(f"console: {outputs.get('ConsoleUrl', '(no ConsoleUrl output)')}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs this TypedDict on Python < 3.12
 
-from patron.core.types import Email  # pydantic needs this TypedDict on Python < 3.12
+from patron.core.types import Email
 
 # ------------------------------------------------------------------------------ field rules
 PHONE_PATTERN = r"^[0-9 +().-]*[0-9][0-9 +().-]*$"
