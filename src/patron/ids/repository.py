@@ -7,13 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
 from patron.ids.models import ExecutionError, WorkflowExecution
 
@@ -23,26 +17,6 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 Creator = Literal["api", "workflow"]
-
-TRANSIENT_ERROR_CODES = frozenset(
-    {
-        "InternalServerError",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ServiceUnavailable",
-        "ThrottlingException",
-        "TransactionConflictException",
-    }
-)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """An AWS error worth retrying later: throttling, an outage, a lost connection."""
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") in TRANSIENT_ERROR_CODES
-    return isinstance(
-        exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError
-    )
 
 
 class IdsRepository:
