@@ -57,3 +57,44 @@ def header(response: dict[str, Any], name: str) -> str | None:
         return str(multi[name][0])
     single: dict[str, str] = response.get("headers") or {}
     return single.get(name)
+
+
+def sqs_record(body: str, queue_arn: str, receive_count: int = 1) -> dict[str, Any]:
+    """A record of an SQS Lambda event, as the Lambda developer guide shows it."""
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "AQEB" + uuid.uuid4().hex,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": "1795300000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1795300000001",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "us-east-1",
+    }
+
+
+def stream_record(
+    keys: dict[str, Any], sequence: str, stream_arn: str, event_name: str = "INSERT"
+) -> dict[str, Any]:
+    """A record of a DynamoDB Streams Lambda event (KEYS_ONLY)."""
+    return {
+        "eventID": uuid.uuid4().hex,
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1795300000,
+            "Keys": keys,
+            "SequenceNumber": sequence,
+            "SizeBytes": 60,
+            "StreamViewType": "KEYS_ONLY",
+        },
+        "eventSourceARN": stream_arn,
+    }

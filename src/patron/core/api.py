@@ -46,6 +46,8 @@ class GatewayError(BaseModel):
     message: str
 
 
+RETRY_AFTER_SECONDS = 1  # the Retry-After of a 503 (throttling, an AWS outage)
+
 CORS_ALLOW_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
 
 STATUS_BY_ERROR: dict[type[errors.PatronError], HTTPStatus] = {
@@ -175,5 +177,14 @@ class PatronResolver(APIGatewayRestResolver):
         )
 
     def _unexpected_error(self, exc: Exception) -> Response[Any]:
+        if errors.is_transient(exc):
+            # throttling or an AWS outage: nothing was promised, the client may retry (an outage, not
+            # a bug, but still a 5xx: the API's 5XXError alarm should see it)
+            logger.exception("AWS throttled or unavailable: answered 503")
+            response = error_response(
+                503, "service_unavailable", "The service is briefly unavailable; retry the request."
+            )
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         logger.exception("unhandled error")
         return error_response(500, "internal_error", "An unexpected error occurred.")

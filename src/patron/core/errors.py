@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
 
 class PatronError(Exception):
     code = "error"
@@ -33,3 +41,39 @@ class UnsupportedMediaType(PatronError):
 
 class PayloadTooLarge(PatronError):
     code = "payload_too_large"
+
+
+# AWS error codes that mean "busy or briefly down, try again" (throttling, an outage), across services
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "ServiceUnavailable",
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "TransactionConflictException",
+    }
+)
+
+TRANSIENT_CANCELLATION_REASONS = frozenset(
+    {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"}
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An AWS error worth retrying later: throttling, an outage, a lost connection."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "TransactionCanceledException":
+            # a DynamoDB transaction says why per item: busy items make the whole call worth retrying
+            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
+            return bool(reasons & TRANSIENT_CANCELLATION_REASONS)
+        return code in TRANSIENT_ERROR_CODES
+    return isinstance(
+        exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError
+    )

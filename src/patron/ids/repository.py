@@ -8,13 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
 from patron.ids.models import ExecutionError, WorkflowExecution
 
@@ -28,26 +22,6 @@ Creator = Literal["api", "workflow"]
 # How long a deletion keeps the workflow from re-inserting its id: far longer than the few seconds
 # between a PUT and the run its CustomerCreated event starts. DynamoDB's TTL then removes the marker.
 DELETION_MARKER_SECONDS = 24 * 3600
-
-TRANSIENT_ERROR_CODES = frozenset(
-    {
-        "InternalServerError",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ServiceUnavailable",
-        "ThrottlingException",
-        "TransactionConflictException",
-    }
-)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """An AWS error worth retrying later: throttling, an outage, a lost connection."""
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") in TRANSIENT_ERROR_CODES
-    return isinstance(
-        exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError
-    )
 
 
 class IdsRepository:

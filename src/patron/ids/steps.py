@@ -13,11 +13,12 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from patron.core.errors import is_transient
 from patron.core.observability import logger
 from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import Existence, StepInput
-from patron.ids.repository import IdsRepository, is_transient
+from patron.ids.repository import IdsRepository
 
 Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from patron.core.errors import is_transient
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -41,8 +43,8 @@ class InterestsRepository:
         self._sleep = sleep
 
     def write(self, upserts: Iterable[dict[str, Any]], deletes: Iterable[str]) -> WriteStats:
-        """Upsert and delete in BatchWriteItem requests of 25, retrying UnprocessedItems (and throttling)
-        with exponential backoff and jitter until every write is done."""
+        """Upsert and delete in BatchWriteItem requests of 25, retrying UnprocessedItems (and throttling,
+        brief outages) with exponential backoff and jitter until every write is done."""
         requests: list[dict[str, Any]] = [{"PutRequest": {"Item": _item(record)}} for record in upserts]
         requests += [{"DeleteRequest": {"Key": {"Email": {"S": email}}}} for email in deletes]
         stats = WriteStats()
@@ -60,10 +62,7 @@ class InterestsRepository:
             try:
                 response = self._client.batch_write_item(RequestItems={self._table: pending})
             except ClientError as exc:
-                if exc.response["Error"]["Code"] in (
-                    "ProvisionedThroughputExceededException",
-                    "ThrottlingException",
-                ):
+                if is_transient(exc):
                     continue
                 raise
             pending = response.get("UnprocessedItems", {}).get(self._table, [])

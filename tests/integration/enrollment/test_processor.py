@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from tests.events import sqs_record, stream_record
 
 from patron.core.settings import settings
 from patron.enrollment import dispatcher, processor, service
@@ -18,46 +19,8 @@ QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:EnrollmentQueue"
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/EnrollmentsTable/stream/2026-11-22T00:00:00.000"
 
 
-def sqs_record(body: str, receive_count: int = 1) -> dict[str, Any]:
-    """A record of an SQS Lambda event, as the Lambda developer guide shows it."""
-    return {
-        "messageId": str(uuid.uuid4()),
-        "receiptHandle": "AQEB" + uuid.uuid4().hex,
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": str(receive_count),
-            "SentTimestamp": "1795300000000",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1795300000001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": QUEUE_ARN,
-        "awsRegion": "us-east-1",
-    }
-
-
 def message(enrollment_id: str, receive_count: int = 1) -> dict[str, Any]:
-    return sqs_record(json.dumps({"enrollment_id": enrollment_id}), receive_count)
-
-
-def stream_record(keys: dict[str, Any], sequence: str, event_name: str = "INSERT") -> dict[str, Any]:
-    return {
-        "eventID": uuid.uuid4().hex,
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": {
-            "ApproximateCreationDateTime": 1795300000,
-            "Keys": keys,
-            "SequenceNumber": sequence,
-            "SizeBytes": 60,
-            "StreamViewType": "KEYS_ONLY",
-        },
-        "eventSourceARN": STREAM_ARN,
-    }
+    return sqs_record(json.dumps({"enrollment_id": enrollment_id}), QUEUE_ARN, receive_count)
 
 
 @pytest.fixture
@@ -138,9 +101,9 @@ def test_a_poison_message_fails_alone(dynamodb: Any, no_delay: list[float], lamb
     good = [pending(dynamodb, f"person {n}") for n in range(3)]
     poison = [
         message("no-such-enrollment"),
-        sqs_record("not json"),
-        sqs_record(json.dumps({"id": good[0]})),
-        sqs_record(json.dumps({"enrollment_id": ""})),
+        sqs_record("not json", QUEUE_ARN),
+        sqs_record(json.dumps({"id": good[0]}), QUEUE_ARN),
+        sqs_record(json.dumps({"enrollment_id": ""}), QUEUE_ARN),
     ]
     batch = [message(good[0]), poison[0], message(good[1]), poison[1], poison[2], message(good[2]), poison[3]]
 
@@ -186,7 +149,7 @@ def queued_bodies() -> list[dict[str, Any]]:
 
 
 def test_each_new_enrollment_is_enqueued(cloud: None, lambda_context: Any) -> None:
-    records = [stream_record({"enrollment_id": {"S": f"e-{n}"}}, str(100 + n)) for n in range(3)]
+    records = [stream_record({"enrollment_id": {"S": f"e-{n}"}}, str(100 + n), STREAM_ARN) for n in range(3)]
 
     result = dispatcher.lambda_handler({"Records": records}, lambda_context)
 
@@ -199,8 +162,8 @@ def test_each_new_enrollment_is_enqueued(cloud: None, lambda_context: Any) -> No
 
 
 def test_a_record_without_an_enrollment_id_fails_alone(cloud: None, lambda_context: Any) -> None:
-    good = stream_record({"enrollment_id": {"S": "e-1"}}, "101")
-    bad = stream_record({"id": {"S": "x"}}, "102")
+    good = stream_record({"enrollment_id": {"S": "e-1"}}, "101", STREAM_ARN)
+    bad = stream_record({"id": {"S": "x"}}, "102", STREAM_ARN)
 
     result = dispatcher.lambda_handler({"Records": [good, bad]}, lambda_context)
 
@@ -208,13 +171,14 @@ def test_a_record_without_an_enrollment_id_fails_alone(cloud: None, lambda_conte
     assert queued_bodies() == [{"enrollment_id": "e-1"}]
 
 
-def test_when_the_queue_is_unavailable_the_batch_fails_for_the_stream_to_retry(
+def test_when_the_queue_is_unavailable_the_stream_retries_from_the_first_record(
     cloud: None, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENROLLMENT_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/missing")
     settings.cache_clear()
     dispatcher.queue.cache_clear()
-    records = [stream_record({"enrollment_id": {"S": f"e-{n}"}}, str(100 + n)) for n in range(2)]
+    records = [stream_record({"enrollment_id": {"S": f"e-{n}"}}, str(100 + n), STREAM_ARN) for n in range(2)]
 
-    with pytest.raises(BatchProcessingError):
-        dispatcher.lambda_handler({"Records": records}, lambda_context)
+    result = dispatcher.lambda_handler({"Records": records}, lambda_context)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "100"}]}

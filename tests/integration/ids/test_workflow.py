@@ -5,13 +5,12 @@ are injected into the tasks to exercise Retry and Catch."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto.core.exceptions import JsonRESTError
+from tests.faults import ALWAYS, client_error, inject, instant_retries
 from tests.workflow import run_workflow, task_attempts
 
 from patron.ids import service
@@ -23,19 +22,6 @@ def stored(dynamodb: Any, customer_id: str) -> dict[str, Any] | None:
         TableName="customer_ids", Key={"id": {"S": customer_id}}
     ).get("Item")
     return item
-
-
-def failing(times: int, code: str, then: Callable[..., Any]) -> Callable[..., Any]:
-    """A stand-in that raises a DynamoDB ClientError `code` on its first `times` calls, then delegates."""
-    calls = {"n": 0}
-
-    def stand_in(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] <= times:
-            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, "GetItem")
-        return then(*args, **kwargs)
-
-    return stand_in
 
 
 def test_a_new_id_is_inserted_then_a_second_run_ends_already_exists(
@@ -80,7 +66,7 @@ def test_losing_the_insert_race_ends_already_exists(
 def test_a_transient_error_is_retried_and_the_execution_succeeds(
     workflow_cloud: None, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "is_registered", failing(1, "ThrottlingException", service.is_registered))
+    inject(monkeypatch, service, "is_registered", client_error("ThrottlingException", "GetItem"))
 
     execution = run_workflow({"id": "flaky"})
 
@@ -93,7 +79,7 @@ def test_a_transient_error_is_retried_and_the_execution_succeeds(
 def test_a_non_transient_error_is_caught_and_fails_with_the_named_error(
     workflow_cloud: None, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "is_registered", failing(99, "AccessDeniedException", service.is_registered))
+    inject(monkeypatch, service, "is_registered", client_error("AccessDeniedException", "GetItem"), ALWAYS)
 
     execution = run_workflow({"id": "denied"})
 
@@ -107,7 +93,8 @@ def test_a_non_transient_error_is_caught_and_fails_with_the_named_error(
 def test_transient_errors_that_persist_exhaust_the_retries_then_fail(
     workflow_cloud: None, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "is_registered", failing(99, "ThrottlingException", service.is_registered))
+    inject(monkeypatch, service, "is_registered", client_error("ThrottlingException", "GetItem"), ALWAYS)
+    waits = instant_retries(monkeypatch)
 
     execution = run_workflow({"id": "always-throttled"})
 
@@ -115,6 +102,7 @@ def test_transient_errors_that_persist_exhaust_the_retries_then_fail(
     assert execution["error"] == "CustomersWorkflow.TaskFailed"
     assert "TransientError" in execution["cause"]
     assert task_attempts(execution["executionArn"]) == {"ValidateExists": 4}  # 1 + MaxAttempts 3
+    assert waits == [1, 2, 4]  # IntervalSeconds 1, BackoffRate 2
     assert stored(dynamodb, "always-throttled") is None
 
 
