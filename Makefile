@@ -26,6 +26,7 @@ lint: setup
 
 openapi: setup
 	$(UV) run patron openapi
+	$(UV) run patron architecture
 
 bench: setup
 	$(UV) run python bench/run.py

@@ -1,8 +1,8 @@
 """The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
 --check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
 rule of a running `patron dev` on demand; `patron dlq` lists and redrives dead letters, locally or on
-a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron
-console publish|empty --stack S` puts web/dist into a deployed stack's console bucket, or empties it."""
+a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron architecture`
+writes docs/architecture.md from the template; `patron console publish|empty --stack S` puts web/dist into a deployed stack's console bucket, or empties it."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
+    diagram = commands.add_parser("architecture", help="write docs/architecture.md from template.yaml")
+    diagram.add_argument("--check", action="store_true", help="fail if the committed document differs")
 
     marketing = commands.add_parser("marketing", help="the marketing-preferences pipeline")
     marketing_commands = marketing.add_subparsers(dest="marketing_command", required=True)
@@ -83,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "console":
         return run_console(args)
+    if args.command == "architecture":
+        return run_architecture(check=args.check)
     if args.command == "dev":
         return run_dev(args)
     if args.command == "marketing":
@@ -204,6 +208,19 @@ def run_openapi(check: bool) -> int:
     if stale:
         print("stale OpenAPI documents (run `patron openapi`): " + ", ".join(stale), file=sys.stderr)
         return 1
+    return 0
+
+
+def run_architecture(check: bool) -> int:
+    from patron import architecture
+
+    if check:
+        if architecture.is_current():
+            return 0
+        print(f"stale {architecture.DOCUMENT} (run `patron architecture`)", file=sys.stderr)
+        return 1
+    architecture.DOCUMENT.write_text(architecture.render())
+    print(f"wrote {architecture.DOCUMENT}")
     return 0
 
 
