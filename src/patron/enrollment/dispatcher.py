@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.observability import logger, metrics
+from patron.core.observability import logger, masked_errors, metrics
 from patron.core.settings import settings
 from patron.enrollment import service
 from patron.enrollment.repository import EnrollmentQueue
@@ -31,6 +31,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     keys = record.dynamodb.keys if record.dynamodb else None
     if not keys or "enrollment_id" not in keys:
         raise ValueError(f"stream record {record.event_id} has no enrollment_id key")
+    logger.set_correlation_id(str(keys["enrollment_id"]))  # as the processor's lines for it
     try:
         service.dispatch(str(keys["enrollment_id"]), queue())
     except Exception:
@@ -40,6 +41,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         raise
 
 
+@masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
