@@ -13,6 +13,7 @@ from patron.local.template import Template
 
 # SAM attaches these for stream and queue events; their actions apply to every stream / queue of the account
 ACCOUNT_WIDE_POLICIES = ("AWSLambdaDynamoDBExecutionRole", "AWSLambdaSQSQueueExecutionRole")
+BUCKET_SETTINGS = {"s3:PutLifecycleConfiguration", "s3:PutObjectAcl", "s3:PutBucketPolicy", "s3:DeleteBucket"}
 # actions that take no resource-level permission (Step Functions' log delivery)
 UNSCOPABLE_ACTIONS = {
     "logs:CreateLogDelivery",
@@ -149,6 +150,10 @@ def test_roles_grant_nothing_account_wide_that_could_be_narrower(translated: dic
                 if statement["Resource"] == "*":
                     assert set(actions) <= UNSCOPABLE_ACTIONS, (name, actions)
                 assert not any(action.endswith(":*") or action == "*" for action in actions), (name, actions)
+                assert not set(actions) & BUCKET_SETTINGS, (
+                    name,
+                    actions,
+                )  # data only, never the bucket's rules
 
 
 def test_the_usage_plan_throttles_and_caps_requests(translated: dict[str, Any]) -> None:
