@@ -4,6 +4,11 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# offline gates run from PyPI by `uv tool run` (uvx), pinned, outside the project's environment
+# (SAM CLI alone is 342 MB); the first run downloads them into uv's cache
+SAM_CLI_VERSION := 1.170.0
+CHECKOV_VERSION := 3.2.500
+BANDIT_VERSION := 1.9.4
 
 .PHONY: dev test lint bench build deploy destroy openapi setup console screenshots
 
@@ -23,6 +28,10 @@ lint: setup
 	$(UV) run ruff format --check src tests bench
 	$(UV) run mypy
 	$(UV) run cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) \
+		sam validate --lint --region us-east-1 --template-file template.yaml
+	$(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov --config-file .checkov.yaml -f template.yaml
+	$(UV) tool run --from bandit==$(BANDIT_VERSION) bandit -q -c pyproject.toml -r src
 
 openapi: setup
 	$(UV) run patron openapi

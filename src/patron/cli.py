@@ -242,7 +242,7 @@ def run_dlq(args: argparse.Namespace) -> int:
         endpoint = LOCAL_AWS
     if endpoint and urlparse(endpoint).hostname in ("127.0.0.1", "localhost"):
         # the local cloud accepts any credentials; don't require (or leak) real ones
-        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)  # noqa: S106
+        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)  # noqa: S106 # nosec B106
     else:
         session = boto3.Session(region_name=args.region)
     sqs = session.client("sqs", endpoint_url=endpoint)

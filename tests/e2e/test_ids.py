@@ -30,7 +30,8 @@ def wait_for_workflow_run(dev: DevServer, customer_id: str, timeout: float = 30)
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:customers-workflow"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for execution in client.list_executions(stateMachineArn=arn)["executions"]:
+        pages = client.get_paginator("list_executions").paginate(stateMachineArn=arn)
+        for execution in (e for page in pages for e in page["executions"]):
             described = client.describe_execution(executionArn=execution["executionArn"])
             if json.loads(described["input"]).get("id") == customer_id and described["status"] != "RUNNING":
                 return

@@ -1,18 +1,22 @@
 """Fixtures shared by the integration tests of more than one module: the template's stream event
-sources running as `patron dev` runs them, and an observer of the CustomerCreated events."""
+sources running as `patron dev` runs them, an observer of the CustomerCreated events, and the SAM
+translation of template.yaml."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
 
 from patron.local.lambdas import LambdaRuntime
 from patron.local.streams import StreamReader, stream_sources
-from patron.local.template import Template
+from patron.local.template import Template, load_template
 
 
 @pytest.fixture
@@ -58,3 +62,18 @@ def observed(workflow_cloud: None) -> Callable[[], list[dict[str, Any]]]:
         return seen
 
     return read
+
+
+@pytest.fixture(scope="session")
+def translated() -> dict[str, Any]:
+    """The CloudFormation that SAM would deploy (local CodeUri/DefinitionUri rewritten to S3, as
+    `sam package` would)."""
+    raw = copy.deepcopy(load_template())
+    raw["Globals"]["Function"]["CodeUri"] = "s3://patron-artifacts/code.zip"
+    for resource in raw["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in properties:
+            properties["DefinitionUri"] = "s3://patron-artifacts/" + properties["DefinitionUri"]
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name="us-east-1"))
+    output: dict[str, Any] = translator.translate(raw, parameter_values={}, get_managed_policy_map=lambda: {})
+    return output

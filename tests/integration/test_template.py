@@ -3,35 +3,14 @@ handlers and settings."""
 
 from __future__ import annotations
 
-import copy
 import importlib
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
-import pytest
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
-
 from patron.core.settings import Settings
-from patron.local.template import ROOT, Template, load_template
-
-
-@pytest.fixture(scope="module")
-def translated() -> dict[str, Any]:
-    """The CloudFormation that SAM would deploy (local CodeUri/DefinitionUri rewritten to S3, as
-    `sam package` would)."""
-    raw = copy.deepcopy(load_template())
-    raw["Globals"]["Function"]["CodeUri"] = "s3://patron-artifacts/code.zip"
-    for resource in raw["Resources"].values():
-        properties = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in properties:
-            properties["DefinitionUri"] = "s3://patron-artifacts/" + properties["DefinitionUri"]
-    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name="us-east-1"))
-    output: dict[str, Any] = translator.translate(raw, parameter_values={}, get_managed_policy_map=lambda: {})
-    return output
+from patron.local.template import ROOT, Template
 
 
 def test_cfn_lint_passes() -> None:
@@ -166,4 +145,13 @@ def test_only_the_dispatcher_sends_to_the_enrollment_queue(translated: dict[str,
     assert senders == {"EnrollmentDispatcherFunction"}
     assert _actions(translated, "CreateEnrollmentFunction") == {"dynamodb:Scan", "dynamodb:PutItem"}
     assert _actions(translated, "GetEnrollmentFunction") == {"dynamodb:GetItem"}
-    assert _actions(translated, "EnrollmentProcessorFunction") == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    assert _actions(translated, "EnrollmentProcessorFunction") == {
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }

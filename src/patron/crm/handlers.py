@@ -84,7 +84,9 @@ def get_customer(customer_id: CustomerIdPath) -> Customer:
     responses={**CUSTOMER, **NOT_FOUND, **CONFLICT},
 )
 def update_customer(customer_id: CustomerIdPath, changes: Changes) -> Customer:
-    return service.update(customer_id, changes, repository())
+    updated = service.update(customer_id, changes, repository())
+    metrics.add_metric(name="CustomersUpdated", unit="Count", value=1)
+    return updated
 
 
 @app.delete(
@@ -94,6 +96,7 @@ def update_customer(customer_id: CustomerIdPath, changes: Changes) -> Customer:
 )
 def delete_customer(customer_id: CustomerIdPath) -> Response[None]:
     service.delete(customer_id, repository())
+    metrics.add_metric(name="CustomersDeleted", unit="Count", value=1)
     return Response(status_code=204)
 
 

@@ -13,7 +13,7 @@ import boto3
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.observability import logger, metrics
+from patron.core.observability import logger, masked_errors, metrics
 from patron.core.settings import settings
 from patron.enrollment import service
 from patron.enrollment.repository import EnrollmentQueue
@@ -24,12 +24,15 @@ def queue() -> EnrollmentQueue:
     return EnrollmentQueue(boto3.client("sqs"), settings().ENROLLMENT_QUEUE_URL)
 
 
+@masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     for record in event["Records"]:
         try:
-            service.dispatch(str(record["dynamodb"]["Keys"]["enrollment_id"]["S"]), queue())
+            enrollment_id = str(record["dynamodb"]["Keys"]["enrollment_id"]["S"])
+            logger.set_correlation_id(enrollment_id)  # as the processor's lines for it
+            service.dispatch(enrollment_id, queue())
         except Exception:
             logger.exception(
                 "enrollment not enqueued; the stream retries from it",

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.observability import logger, metrics
+from patron.core.observability import logger, masked_errors, metrics
 from patron.core.settings import settings
 from patron.enrollment import service
 from patron.enrollment.models import ProcessingRequest
@@ -38,6 +38,7 @@ async def record_handler(record: SQSRecord) -> None:
         if await service.process(request.enrollment_id, enrollments(), settings().PROCESSING_DELAY_SECONDS):
             metrics.add_metric(name="EnrollmentsProcessed", unit="Count", value=1)
     except Exception:
+        metrics.add_metric(name="EnrollmentsFailed", unit="Count", value=1)
         # reported to SQS as this record's failure by the batch processor; logged here, with the
         # message id and receive count (never the body), so no failure goes unseen
         logger.exception(
@@ -50,6 +51,7 @@ async def record_handler(record: SQSRecord) -> None:
         raise
 
 
+@masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

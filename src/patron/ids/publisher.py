@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.observability import logger
+from patron.core.observability import logger, masked_errors, metrics
 from patron.ids import service
 from patron.ids.repository import CustomerEvents
 
@@ -22,12 +22,16 @@ def events() -> CustomerEvents:
     return CustomerEvents(boto3.client("events"))
 
 
+@masked_errors
 @logger.inject_lambda_context
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     for record in event["Records"]:
         customer_id = record["dynamodb"]["Keys"]["id"]["S"]
+        logger.set_correlation_id(customer_id)  # as in the workflow run the event starts
         try:
             service.publish_created(customer_id, events())
+            metrics.add_metric(name="CustomerCreatedPublished", unit="Count", value=1)
         except Exception:
             logger.exception(
                 "CustomerCreated not published; the stream retries", extra={"customer_id": customer_id}

@@ -14,7 +14,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.errors import is_transient
-from patron.core.observability import logger
+from patron.core.observability import logger, masked_errors, metrics
 from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import Existence, StepInput
@@ -35,11 +35,15 @@ def repository() -> IdsRepository:
 
 
 def task(step: Callable[[StepInput], dict[str, Any]]) -> Task:
+    @masked_errors
     @logger.inject_lambda_context
+    @metrics.log_metrics
     @functools.wraps(step)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
-            return step(StepInput.model_validate(event))
+            step_input = StepInput.model_validate(event)
+            logger.set_correlation_id(step_input.id)  # the id follows one run through its three tasks
+            return step(step_input)
         except Exception as exc:
             if is_transient(exc):
                 raise TransientError(str(exc)) from exc
@@ -55,9 +59,12 @@ def validate_exists(step: StepInput) -> dict[str, Any]:
 
 @task
 def insert_id(step: StepInput) -> dict[str, Any]:
-    return service.insert(step.id, repository()).model_dump()
+    result = service.insert(step.id, repository())
+    metrics.add_metric(name=f"Workflow{result.result}", unit="Count", value=1)  # Inserted | AlreadyExists
+    return result.model_dump()
 
 
 @task
 def log_event(step: StepInput) -> dict[str, Any]:
+    metrics.add_metric(name="WorkflowAlreadyExists", unit="Count", value=1)
     return service.audit_existing(step.id).model_dump()

@@ -34,10 +34,11 @@ class EmbeddedAws:
 
 
 def fake_credentials() -> None:
+    fake = "patron-local"  # moto accepts any credentials
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "patron-local",
-        "AWS_SECRET_ACCESS_KEY": "patron-local",
-        "AWS_SESSION_TOKEN": "patron-local",
+        "AWS_ACCESS_KEY_ID": fake,
+        "AWS_SECRET_ACCESS_KEY": fake,
+        "AWS_SESSION_TOKEN": fake,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }.items():

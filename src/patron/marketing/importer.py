@@ -64,7 +64,7 @@ class MarketingClient:
             headers={"x-api-key": self.api_key, "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 # nosec B310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             raise ImportFailed(

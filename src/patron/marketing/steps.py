@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.observability import logger, metrics
+from patron.core.observability import logger, masked_errors, metrics
 from patron.core.settings import settings
 from patron.marketing import service
 from patron.marketing.repository import BatchStore, InterestsRepository
@@ -25,6 +25,7 @@ def interests() -> InterestsRepository:
     return InterestsRepository(boto3.client("dynamodb"), settings().MARKETING_INTERESTS_TABLE)
 
 
+@masked_errors
 @logger.inject_lambda_context
 def validate_data(event: Any, context: LambdaContext) -> Any:
     batch = batches().unpack(event)
@@ -40,6 +41,7 @@ def validate_data(event: Any, context: LambdaContext) -> Any:
     return batches().pack(state)
 
 
+@masked_errors
 @logger.inject_lambda_context
 def remove_duplicates(event: Any, context: LambdaContext) -> Any:
     state = batches().unpack(event)
@@ -50,6 +52,7 @@ def remove_duplicates(event: Any, context: LambdaContext) -> Any:
     return batches().pack(state)
 
 
+@masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
 def store_marketing_interests(event: Any, context: LambdaContext) -> Any:

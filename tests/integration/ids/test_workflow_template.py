@@ -35,7 +35,7 @@ def test_every_ids_function_alarms_on_errors_to_the_alerts_topic(template: Templ
         if (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "Errors")
     }
 
-    assert watched == {template.physical_name(f) for f in IDS_FUNCTIONS}
+    assert watched >= {template.physical_name(f) for f in IDS_FUNCTIONS}
     for alarm in alarms(template):
         assert alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
         assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
@@ -56,9 +56,13 @@ def test_every_ids_function_alarms_on_errors_to_the_alerts_topic(template: Templ
 def test_the_workflow_the_api_and_the_failed_events_queue_alarm(
     template: Template, namespace: str, metric: str, dimension: str
 ) -> None:
-    (alarm,) = [a for a in alarms(template) if (a["Namespace"], a["MetricName"]) == (namespace, metric)]
+    matching = [
+        a
+        for a in alarms(template)
+        if (a["Namespace"], a["MetricName"], a["Dimensions"][0]["Value"]) == (namespace, metric, dimension)
+    ]
 
-    assert alarm["Dimensions"][0]["Value"] == dimension
+    assert len(matching) == 1
 
 
 def test_the_email_subscription_exists_only_with_an_address() -> None:
