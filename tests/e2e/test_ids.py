@@ -36,7 +36,11 @@ def wait_for_workflow_run(dev: DevServer, customer_id: str, timeout: float = 30)
             if json.loads(described["input"]).get("id") == customer_id and described["status"] != "RUNNING":
                 return
         time.sleep(0.2)
-    raise AssertionError(f"no finished workflow run for {customer_id}")
+    pages = client.get_paginator("list_executions").paginate(stateMachineArn=arn)
+    statuses = [e["status"] for page in pages for e in page["executions"]]
+    raise AssertionError(
+        f"no finished workflow run for {customer_id}; DIAG {len(statuses)} {sorted(set(statuses))} running={statuses.count('RUNNING')}"
+    )
 
 
 def assert_cors(response: requests.Response) -> None:

@@ -105,7 +105,12 @@ class StreamReader:
         while True:
             if self._stop.is_set() and drain_deadline is None:
                 drain_deadline = time.monotonic() + DRAIN_SECONDS  # deliver what was written before stop
-            got_any = self.poll_once()
+            try:
+                got_any = self.poll_once()
+            except Exception:
+                # a reader that dies stops its stream for good: say so, and keep polling
+                logger.exception("stream %s: polling failed; retrying", self.source.function)
+                got_any = False
             if drain_deadline is not None and (not got_any or time.monotonic() > drain_deadline):
                 return
             if not got_any:
