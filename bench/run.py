@@ -127,7 +127,7 @@ def marketing_pipeline() -> str:
     import requests
 
     sys.path.insert(0, str(ROOT))
-    from tests.e2e.conftest import DevServer
+    from tests.devserver import DevServer
 
     from patron.marketing.service import latest_choices, validate
 
