@@ -24,6 +24,7 @@ from tests.conftest import clear_cached_clients  # noqa: E402
 from tests.customers import customer_body  # noqa: E402
 from tests.events import api_event  # noqa: E402
 
+from patron.core.observability import metrics  # noqa: E402
 from patron.local import aws  # noqa: E402
 from patron.local.cloud import function_environment  # noqa: E402
 from patron.local.lambdas import LambdaContext  # noqa: E402
@@ -77,6 +78,7 @@ def caller(module: Any) -> Call:
 
     def call(method: str, resource: str, parameters: dict[str, str] | None = None, **kwargs: Any) -> Any:
         response = module.lambda_handler(api_event(method, resource, parameters, **kwargs), context)
+        metrics.clear_metrics()  # disabled, but Powertools prints them once 100 are kept
         return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
     return call
