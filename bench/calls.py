@@ -24,7 +24,6 @@ from tests.conftest import clear_cached_clients  # noqa: E402
 from tests.customers import customer_body  # noqa: E402
 from tests.events import api_event  # noqa: E402
 
-from patron.core.observability import metrics  # noqa: E402
 from patron.local import aws  # noqa: E402
 from patron.local.cloud import function_environment  # noqa: E402
 from patron.local.lambdas import LambdaContext  # noqa: E402
@@ -74,6 +73,8 @@ def cloud() -> Iterator[Counter[str]]:
 def caller(module: Any) -> Call:
     """call(method, resource, parameters, body=..., query=...) → (status, JSON body) through the
     module's lambda_handler, with a REST API proxy event."""
+    from patron.core.observability import metrics  # after cloud() has set the log level
+
     context = LambdaContext("bench", 512, 10)
 
     def call(method: str, resource: str, parameters: dict[str, str] | None = None, **kwargs: Any) -> Any:
