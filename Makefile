@@ -54,6 +54,9 @@ build: setup console
 	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \
 		-o src/requirements.txt
 	$(SAM) build
+	@# ship bytecode: /var/task is read-only, so without it every cold start compiles every module
+	@# (docs/benchmarks.md); unchecked-hash keeps the .pyc valid whatever the zip does to file times
+	$(UV) run python -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
 deploy: build
 	$(SAM) deploy --stack-name $(STACK) --parameter-overrides NamePrefix=$(STAGE)- $(PARAMS)

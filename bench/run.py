@@ -10,13 +10,20 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+import requests
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "src")]
+
+from tests.devserver import DevServer  # noqa: E402
+
+from calls import aws_calls  # noqa: E402
+from load import FAILED, load  # noqa: E402
 from patron.local.template import Template  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_COLD_START_RUNS", "9"))
@@ -30,19 +37,31 @@ LAMBDA_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "Patron",
 }
 TOP_PACKAGES = 10
+DEV_STARTS = int(os.environ.get("BENCH_DEV_STARTS", "3"))
+MAKE_TEST_RECORD = ROOT / "bench" / "make-test-last-run.txt"
 
 
-def import_seconds(module: str, path: Path | None = None) -> float:
-    """Seconds to import `module` in a fresh interpreter (imports only, interpreter start excluded)."""
+def import_seconds(module: str, path: Path | None = None, bytecode: Path | None = None) -> float:
+    """Seconds to import `module` in a fresh interpreter (imports only, interpreter start excluded).
+    With `bytecode`, .pyc files are read from (and written to) that directory, as from a package built
+    with compiled bytecode; without, every module is compiled from source, as from one built without."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    env = {**os.environ, **LAMBDA_ENV, "PYTHONPATH": str(path or ROOT / "src")}
+    env = {
+        **os.environ,
+        **LAMBDA_ENV,
+        "PYTHONPATH": str(path or ROOT / "src"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+        del env["PYTHONDONTWRITEBYTECODE"]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     return float(out.stdout.strip())
 
 
 def import_breakdown(module: str) -> dict[str, float]:
     """Self time of every imported module, summed per top-level package (python -X importtime)."""
-    env = {**os.environ, **LAMBDA_ENV, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, **LAMBDA_ENV, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
         capture_output=True,
@@ -67,22 +86,30 @@ def handler_modules() -> list[str]:
 
 def cold_start() -> str:
     modules = handler_modules()
-    samples: dict[str, list[float]] = {name: [] for name in ["plain_handler", *modules]}
-    for _ in range(RUNS):  # interleaved, so load on the machine hits every module alike
-        samples["plain_handler"].append(import_seconds("plain_handler", ROOT / "bench"))
-        for module in modules:
-            samples[module].append(import_seconds(module))
-    baseline = statistics.median(samples["plain_handler"])
+    names = ["plain_handler", *modules]
+    source: dict[str, list[float]] = {name: [] for name in names}
+    compiled: dict[str, list[float]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as bytecode:
+        for name in names:  # compile once, as a build would
+            import_seconds(name, ROOT / "bench" if name == "plain_handler" else None, Path(bytecode))
+        for _ in range(RUNS):  # interleaved, so load on the machine hits every module alike
+            for name in names:
+                path = ROOT / "bench" if name == "plain_handler" else None
+                source[name].append(import_seconds(name, path))
+                compiled[name].append(import_seconds(name, path, Path(bytecode)))
+    base_source, base_compiled = (
+        statistics.median(source["plain_handler"]),
+        statistics.median(compiled["plain_handler"]),
+    )
     rows = [
-        "| handler module | median import (ms) | min (ms) | vs plain boto3 |",
-        "|---|---:|---:|---:|",
-        f"| `bench/plain_handler.py` (plain boto3 baseline) | {baseline * 1000:.0f} | "
-        f"{min(samples['plain_handler']) * 1000:.0f} | 1.00x |",
+        "| handler module | no bytecode: median (ms) | vs plain | with bytecode: median (ms) | vs plain |",
+        "|---|---:|---:|---:|---:|",
     ]
-    for module in modules:
-        median = statistics.median(samples[module])
+    for name in names:
+        label = "`bench/plain_handler.py` (plain boto3 baseline)" if name == "plain_handler" else f"`{name}`"
+        s, c = statistics.median(source[name]), statistics.median(compiled[name])
         rows.append(
-            f"| `{module}` | {median * 1000:.0f} | {min(samples[module]) * 1000:.0f} | {median / baseline:.2f}x |"
+            f"| {label} | {s * 1000:.0f} | {s / base_source:.2f}x | {c * 1000:.0f} | {c / base_compiled:.2f}x |"
         )
     breakdown = import_breakdown(modules[0])
     total = sum(breakdown.values())
@@ -98,19 +125,19 @@ def cold_start() -> str:
         [
             "## Cold start: handler import time",
             "",
-            f"Fresh interpreter per sample, {RUNS} samples per module, interleaved; the figure is the time of the",
-            "`import` statement alone (interpreter start-up excluded), with the environment Lambda sets. Target:",
-            "at most 1.5x the plain-boto3 handler. Bytecode: "
-            + (
-                "not cached (PYTHONDONTWRITEBYTECODE is set), so every sample also compiles the modules it imports,"
-                " as a Lambda package without .pyc files does."
-                if os.environ.get("PYTHONDONTWRITEBYTECODE")
-                else "cached .pyc files where present."
-            ),
+            f"Fresh interpreter per sample, {RUNS} samples per module and mode, interleaved; the figure is the time",
+            "of the `import` statement alone (interpreter start-up excluded), with the environment Lambda sets.",
+            "Target: at most 1.5x the plain-boto3 handler. Two modes, measured side by side: **no bytecode**",
+            "(every module, boto3's included, compiled from source on each import, as from a Lambda package",
+            "without .pyc files: the code is read-only there, so nothing is cached between cold starts) and",
+            "**with bytecode** (.pyc files compiled once beforehand, as `make build` ships them). The",
+            "handler code is the same in both: no bytecode is the package as built before this benchmark (the",
+            "before), with bytecode what `make build` deploys since (the after).",
             "",
             *rows,
             "",
-            f"Where the time of `{modules[0]}` goes (`python -X importtime`, one run, self time per package):",
+            f"Where the time of `{modules[0]}` goes without bytecode (`python -X importtime`, one run, self time",
+            "per package; compiling is counted in each module's self time):",
             "",
             *parts,
         ]
@@ -122,12 +149,6 @@ def marketing_pipeline() -> str:
     the Lambda tasks in-process), and the DynamoDB write requests the store step made."""
     import json as jsonlib
     import math
-    import tempfile
-
-    import requests
-
-    sys.path.insert(0, str(ROOT))
-    from tests.e2e.conftest import DevServer
 
     from patron.marketing.service import latest_choices, validate
 
@@ -202,7 +223,77 @@ def marketing_pipeline() -> str:
     )
 
 
-BENCHMARKS = [cold_start, marketing_pipeline]
+def dev_start_time() -> str:
+    """Seconds from starting `patron dev` to its /health answering, over fresh starts: with --reset, and
+    with the state a previous run saved (a seeded crm, some ids)."""
+    starts: dict[str, list[float]] = {"`patron dev --reset`": [], "`patron dev` with existing state": []}
+    with tempfile.TemporaryDirectory() as directory:
+        saved = DevServer(state_dir=Path(directory) / "saved")
+        saved.start("--reset")
+        requests.post(f"{saved.url}/crm/seed", headers=saved.headers, timeout=30).raise_for_status()
+        for i in range(50):
+            requests.put(
+                f"{saved.url}/ids/customers/ready-{i}", headers=saved.headers, timeout=10
+            ).raise_for_status()
+        saved.stop()
+        for _ in range(DEV_STARTS):
+            for kind, dev, flags in (
+                ("`patron dev --reset`", DevServer(state_dir=Path(directory) / "fresh"), ["--reset"]),
+                ("`patron dev` with existing state", DevServer(state_dir=saved.state_dir), []),
+            ):
+                started = time.monotonic()
+                dev.start(*flags)
+                starts[kind].append(time.monotonic() - started)
+                dev.stop()
+    rows = [
+        f"| {kind} | {statistics.median(seconds):.1f} | {min(seconds):.1f} | {max(seconds):.1f} |"
+        for kind, seconds in starts.items()
+    ]
+    return "\n".join(
+        [
+            "## `patron dev` time to ready",
+            "",
+            f"From starting the process to `/health` answering 200 (polled every 0.1 s), {DEV_STARTS} starts of each,",
+            "interleaved. Existing state: what a run saved on stop after `POST /crm/seed` and 50 ids PUT.",
+            "",
+            "| start | median (s) | min (s) | max (s) |",
+            "|---|---:|---:|---:|",
+            *rows,
+        ]
+    )
+
+
+def make_test_duration() -> str:
+    """`make test` takes about 10 minutes: timed only with BENCH_MAKE_TEST=1; otherwise the last timed
+    run recorded in MAKE_TEST_RECORD is reported as such."""
+    if os.environ.get("BENCH_MAKE_TEST") == "1":
+        started = time.monotonic()
+        result = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True, check=False)
+        outcome = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"
+        record = (
+            f"{time.monotonic() - started:.0f} s on {time.strftime('%Y-%m-%d', time.gmtime())}, "
+            f"exit status {result.returncode}, `{outcome.strip('= ')}`"
+        )
+        MAKE_TEST_RECORD.write_text(record + "\n")
+        figure = f"measured in this run: {record}."
+    elif MAKE_TEST_RECORD.exists():
+        figure = f"**not measured in this run**; the last timed run (`{MAKE_TEST_RECORD.name}`): {MAKE_TEST_RECORD.read_text().strip()}."
+    else:
+        figure = (
+            "**not measured yet** by this bench (run `BENCH_MAKE_TEST=1 make bench`); the README says"
+            " about 8 minutes, a figure with no date or machine."
+        )
+    return "\n".join(
+        [
+            "## `make test` duration",
+            "",
+            "The whole suite (lint, console build, unit, integration, e2e, browser), timed only when",
+            f"`BENCH_MAKE_TEST=1` is set: {figure}",
+        ]
+    )
+
+
+BENCHMARKS = [cold_start, aws_calls, load, dev_start_time, marketing_pipeline, make_test_duration]
 
 
 def main() -> None:
@@ -221,6 +312,8 @@ def main() -> None:
     output = "\n".join([*header, "\n\n".join(sections), ""])
     (ROOT / "docs" / "benchmarks.md").write_text(output)
     print(output)
+    if any(FAILED in section for section in sections):
+        sys.exit(f"make bench: a benchmark failed its check ({FAILED} in docs/benchmarks.md)")
 
 
 if __name__ == "__main__":

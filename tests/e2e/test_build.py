@@ -1,5 +1,6 @@
 """`make build` on this machine, offline of AWS: SAM CLI (pinned, through uvx) packages every function
-for Lambda's arm64 Python runtime, with the runtime dependencies of uv.lock and none of the local cloud's."""
+for Lambda's arm64 Python runtime, with the runtime dependencies of uv.lock and none of the local cloud's,
+compiled to bytecode."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def test_make_build_packages_every_function_for_arm64() -> None:
         assert core.name.endswith("cpython-311-aarch64-linux-gnu.so"), name
         assert (package / "aws_lambda_powertools").is_dir(), name
         assert not (package / "moto").exists(), name  # the local cloud's dependencies stay out
+        compiled = package / module.rpartition(".")[0].replace(".", "/") / "__pycache__"
+        assert list(compiled.glob(f"{module.rpartition('.')[2]}.cpython-311.pyc")), name  # bytecode shipped
     requirements = (ROOT / "src" / "requirements.txt").read_text()
     assert "aws-lambda-powertools==" in requirements
     assert "moto" not in requirements

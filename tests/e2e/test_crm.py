@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 from tests.customers import customer_body
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 
 from patron.local import openapi
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 
 pytestmark = pytest.mark.e2e
 

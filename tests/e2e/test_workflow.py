@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 from tests.workflow import WORKFLOW_ARN, executions_for, wait_for, wait_for_execution
 
 pytestmark = pytest.mark.e2e

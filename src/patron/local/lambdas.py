@@ -56,8 +56,8 @@ class LambdaRuntime:
                 module_name, attribute = function.handler.rsplit(".", 1)
                 module = importlib.import_module(module_name)
                 self._handlers[function.handler] = getattr(module, attribute)
-                self._locks.setdefault(module_name, threading.Lock())
-            return self._handlers[function.handler], self._locks[function.handler.rsplit(".", 1)[0]]
+                self._locks.setdefault(lock_name(function), threading.Lock())
+            return self._handlers[function.handler], self._locks[lock_name(function)]
 
     def warm_up(self) -> None:
         for function in self.functions.values():
@@ -72,6 +72,17 @@ class LambdaRuntime:
                 return handler(event, context)
             finally:
                 _discard_metrics()
+
+
+def lock_name(function: Function) -> str:
+    """Invocations holding the same lock run one at a time. Functions of the APIs share one lock:
+    Powertools (3.37) keeps the event being resolved on a class attribute (`BaseRouter.current_event`),
+    shared by every API's resolver in this process, so two APIs resolving at once could validate one
+    request against the other's event (found by bench/load.py). Other functions are serialized per
+    module, so a slow queue batch never blocks the APIs."""
+    if any(event.get("Type") == "Api" for event in function.events.values()):
+        return "api"
+    return function.handler.rsplit(".", 1)[0]
 
 
 def _discard_metrics() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path(os.environ.get("PATRON_CHROMIUM", "/usr/bin/chromium"))

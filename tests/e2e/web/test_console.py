@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 from tests.e2e.web.conftest import ROOT
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 from tests.e2e.web.conftest import has_route
 
 pytestmark = pytest.mark.e2e

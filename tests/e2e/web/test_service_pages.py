@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import DevServer
+from tests.devserver import DevServer
 from tests.e2e.web.conftest import require
 from tests.e2e.web.contract_fakes import ContractFakes
 
