@@ -63,7 +63,7 @@ deploy: build
 	$(UV) run patron console publish --stack $(STACK)
 
 destroy: setup
-	$(UV) run patron console empty --stack $(STACK)
+	$(UV) run patron stack empty --stack $(STACK)
 	$(SAM) delete --stack-name $(STACK)
 
 # ---- web console: `npm ci` when the lock file changed, `vite build` when a source is newer than web/dist

@@ -110,7 +110,8 @@ def flows(template: dict[str, Any]) -> list[Flow]:
                     failure = event_props.get("DestinationConfig", {}).get("OnFailure", {})
                     link(name, references(failure, resources), "on failure")
             link(name, references(props.get("Environment", {}), resources), "uses")
-            if "PutEvents" in str(props.get("Policies", "")):
+            roles = [resources[r].get("Properties", {}) for r in references(props.get("Role"), resources)]
+            if "PutEvents" in str([props.get("Policies"), roles]):  # its own policies, or its role's
                 found.add(Flow(name, "DefaultEventBus", "puts events"))
         elif kind == "AWS::Serverless::StateMachine":
             link(name, references(props.get("DefinitionSubstitutions", {}), resources), "task")

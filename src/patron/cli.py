@@ -2,7 +2,8 @@
 --check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
 rule of a running `patron dev` on demand; `patron dlq` lists and redrives dead letters, locally or on
 a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron architecture`
-writes docs/architecture.md from the template; `patron console publish|empty --stack S` puts web/dist into a deployed stack's console bucket, or empties it."""
+writes docs/architecture.md from the template; `patron console publish --stack S` puts web/dist into a deployed stack's console bucket; `patron stack
+empty --stack S` empties the stack's buckets before it is deleted."""
 
 from __future__ import annotations
 
@@ -70,21 +71,23 @@ def main(argv: list[str] | None = None) -> int:
         if name == "redrive":
             sub.add_argument("--to-queue-url", help="destination (default: the queue that dead-letters here)")
 
-    console = commands.add_parser("console", help="the web console of a deployed stack (make deploy/destroy)")
+    console = commands.add_parser("console", help="the web console of a deployed stack (make deploy)")
     console_commands = console.add_subparsers(dest="console_command", required=True)
-    for name, text in (
-        ("publish", "upload web/dist to the stack's console bucket and invalidate CloudFront"),
-        ("empty", "delete every object of the console bucket (before deleting the stack)"),
-    ):
-        sub = console_commands.add_parser(name, help=text)
+    publish = console_commands.add_parser(
+        "publish", help="upload web/dist to the stack's console bucket and invalidate CloudFront"
+    )
+    publish.add_argument("--dist", type=Path, default=Path("web/dist"), help="the built console")
+    stack = commands.add_parser("stack", help="a deployed stack (make destroy)")
+    stack_commands = stack.add_subparsers(dest="stack_command", required=True)
+    empty = stack_commands.add_parser("empty", help="delete every object of the stack's buckets")
+    for sub in (publish, empty):
         sub.add_argument("--stack", required=True, help="the deployed stack, e.g. patron-dev")
-        sub.add_argument("--dist", type=Path, default=Path("web/dist"), help="the built console")
         sub.add_argument("--region", default=None)
         sub.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint (tests)")
 
     args = parser.parse_args(argv)
-    if args.command == "console":
-        return run_console(args)
+    if args.command in ("console", "stack"):
+        return run_deployed(args)
     if args.command == "architecture":
         return run_architecture(check=args.check)
     if args.command == "dev":
@@ -283,27 +286,29 @@ def run_dlq(args: argparse.Namespace) -> int:
     return status
 
 
-def run_console(args: argparse.Namespace) -> int:
+def run_deployed(args: argparse.Namespace) -> int:
+    """`patron console publish` and `patron stack empty`, on the stack that `make deploy` made."""
     import boto3
     from botocore.exceptions import ClientError
 
-    from patron import console
+    from patron import console, stack
 
     session = boto3.Session(region_name=args.region)
-    try:
-        outputs = console.stack_outputs(
-            session.client("cloudformation", endpoint_url=args.endpoint_url), args.stack
-        )
-    except ClientError as error:
-        if args.console_command == "empty" and "does not exist" in str(error):
-            print(f"patron console empty: no stack {args.stack}, nothing to empty", file=sys.stderr)
-            return 0
-        raise
-    bucket = outputs["ConsoleBucketName"]
+    cloudformation = session.client("cloudformation", endpoint_url=args.endpoint_url)
     s3 = session.client("s3", endpoint_url=args.endpoint_url)
-    if args.console_command == "empty":
-        print(f"{bucket}: deleted {console.empty(s3, bucket)} object(s)")
+    if args.command == "stack":
+        try:
+            buckets = stack.stack_buckets(cloudformation, args.stack)
+        except ClientError as error:
+            if "does not exist" not in str(error):
+                raise
+            print(f"patron stack empty: no stack {args.stack}, nothing to empty", file=sys.stderr)
+            return 0
+        for bucket in buckets:
+            print(f"{bucket}: deleted {stack.empty_bucket(s3, bucket)} object(s)")
         return 0
+    outputs = stack.stack_outputs(cloudformation, args.stack)
+    bucket = outputs["ConsoleBucketName"]
     uploaded, deleted = console.publish(s3, bucket, args.dist)
     cloudfront = session.client("cloudfront", endpoint_url=args.endpoint_url)
     invalidation = console.invalidate(cloudfront, outputs["ConsoleDistributionId"])

@@ -1,5 +1,5 @@
-"""`patron console publish|empty` (make deploy / make destroy) against moto's S3, CloudFront and
-CloudFormation: what lands in the bucket, with which headers, and what is left alone."""
+"""`patron console publish` (make deploy) and `patron stack empty` (make destroy) against moto's S3,
+CloudFront and CloudFormation: what lands in the bucket, with which headers, and what is left alone."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from moto import mock_aws
 from patron import cli
 
 BUCKET = "patron-dev-console"
+BATCHES = "patron-dev-batches"
 
 
 @pytest.fixture
@@ -22,10 +23,6 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A deployed stack as far as publishing sees it: its outputs, its bucket, its distribution."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_object(Bucket=BUCKET, Key="config.json", Body=b'{"apis": {}}')
-        s3.put_object(Bucket=BUCKET, Key="assets/index-OLD.js", Body=b"old build")
         distribution = boto3.client("cloudfront").create_distribution(
             DistributionConfig={
                 "CallerReference": "patron",
@@ -44,17 +41,27 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
                 "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https"},
             }
         )["Distribution"]
-        outputs = {"ConsoleBucketName": BUCKET, "ConsoleDistributionId": distribution["Id"]}
+        bucket = {"Type": "AWS::S3::Bucket"}
         boto3.client("cloudformation").create_stack(
             StackName="patron-dev",
             TemplateBody=json.dumps(
                 {
-                    "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-                    "Outputs": {name: {"Value": value} for name, value in outputs.items()},
+                    "Resources": {
+                        "ConsoleBucket": {**bucket, "Properties": {"BucketName": BUCKET}},
+                        "MarketingBatchesBucket": {**bucket, "Properties": {"BucketName": BATCHES}},
+                    },
+                    "Outputs": {
+                        "ConsoleBucketName": {"Value": {"Ref": "ConsoleBucket"}},
+                        "ConsoleDistributionId": {"Value": distribution["Id"]},
+                    },
                 }
             ),
         )
-        yield outputs
+        s3 = boto3.client("s3")
+        s3.put_object(Bucket=BUCKET, Key="config.json", Body=b'{"apis": {}}')
+        s3.put_object(Bucket=BUCKET, Key="assets/index-OLD.js", Body=b"old build")
+        s3.put_object(Bucket=BATCHES, Key="batches/one.json", Body=b"[]")
+        yield {"ConsoleBucketName": BUCKET, "ConsoleDistributionId": distribution["Id"]}
 
 
 @pytest.fixture
@@ -68,10 +75,10 @@ def dist(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def objects() -> dict[str, dict[str, Any]]:
+def objects(bucket: str = BUCKET) -> dict[str, dict[str, Any]]:
     s3 = boto3.client("s3")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
-    return {key: s3.get_object(Bucket=BUCKET, Key=key) for key in keys}
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    return {key: s3.get_object(Bucket=bucket, Key=key) for key in keys}
 
 
 def test_publish_uploads_the_build_replaces_the_old_one_and_keeps_the_stacks_config(
@@ -110,11 +117,16 @@ def test_publish_refuses_a_missing_build(stack: dict[str, str], tmp_path: Path) 
     assert sorted(objects()) == ["assets/index-OLD.js", "config.json"]
 
 
-def test_empty_deletes_everything_so_the_stack_can_delete_its_bucket(stack: dict[str, str]) -> None:
-    assert cli.main(["console", "empty", "--stack", "patron-dev"]) == 0
+def test_stack_empty_empties_every_bucket_so_the_stack_can_delete_them(
+    stack: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["stack", "empty", "--stack", "patron-dev"]) == 0
 
-    assert objects() == {}
+    assert (objects(BUCKET), objects(BATCHES)) == ({}, {})
+    assert f"{BUCKET}: deleted 2 object(s)" in capsys.readouterr().out
 
 
-def test_empty_of_a_stack_that_is_gone_is_not_an_error(stack: dict[str, str]) -> None:
-    assert cli.main(["console", "empty", "--stack", "patron-gone"]) == 0
+def test_stack_empty_of_a_stack_that_is_gone_is_not_an_error(stack: dict[str, str]) -> None:
+    assert cli.main(["stack", "empty", "--stack", "patron-gone"]) == 0
+
+    assert sorted(objects(BATCHES)) == ["batches/one.json"]
