@@ -54,7 +54,14 @@ def test_every_function_api_state_machine_and_dead_letter_queue_alarms(template:
         for function in of_type(raw, "AWS::Serverless::Function").values()
         for event in function.get("Events", {}).values()
     ]
-    dead_letter_queues = {target["Fn::GetAtt"][0] for target in redrive_targets + on_failure if target}
+    rule_targets = [
+        target.get("DeadLetterConfig", {}).get("Arn")
+        for rule in of_type(raw, "AWS::Events::Rule").values()
+        for target in rule.get("Targets", [])
+    ]
+    dead_letter_queues = {
+        target["Fn::GetAtt"][0] for target in redrive_targets + on_failure + rule_targets if target
+    }
 
     assert alarmed(template, "AWS/Lambda", "Errors") == {
         template.physical_name(f) for f in template.functions()
@@ -67,6 +74,7 @@ def test_every_function_api_state_machine_and_dead_letter_queue_alarms(template:
     }
     assert dead_letter_queues == {
         "CustomerCreatedFailedQueue",
+        "CustomerCreatedRuleDeadLetterQueue",
         "EnrollmentDeadLetterQueue",
         "EnrollmentDispatchFailedQueue",
     }

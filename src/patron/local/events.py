@@ -31,6 +31,7 @@ TARGET_KEYS = (
     "InputTransformer",
     "SqsParameters",
     "RetryPolicy",
+    "DeadLetterConfig",
 )
 RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
