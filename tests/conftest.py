@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,4 +112,13 @@ def workflow_cloud(cloud: None, template: Template) -> Iterator[None]:
     stepfunctions.create_state_machines(template)
     events.create_rules(template)
     yield
+    # moto runs executions on threads of their own: let them finish before the next test's fresh
+    # backends, or a run started here (by an event, say) writes into the next test's tables
+    client = boto3.client("stepfunctions")
+    deadline = time.monotonic() + 60
+    for machine in client.list_state_machines()["stateMachines"]:
+        arn = machine["stateMachineArn"]
+        while client.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            assert time.monotonic() < deadline, f"{arn}: executions still running after the test"
+            time.sleep(0.05)
     aws.moto_patches.route_lambda_invocations(None)
