@@ -1,9 +1,10 @@
 """The `patron` command: `patron dev` runs the local cloud; `patron openapi` writes (or, with
 --check, verifies) the OpenAPI documents generated from the code; `patron events fire RULE` fires a
 rule of a running `patron dev` on demand; `patron dlq` lists and redrives dead letters, locally or on
-a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron architecture`
-writes docs/architecture.md from the template; `patron console publish --stack S` puts web/dist into a deployed stack's console bucket; `patron stack
-empty --stack S` empties the stack's buckets before it is deleted."""
+a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron
+architecture` writes docs/architecture.md from the template; `patron console publish --stack S` puts
+web/dist into a deployed stack's console bucket; `patron stack empty --stack S` empties the stack's
+buckets before it is deleted."""
 
 from __future__ import annotations
 

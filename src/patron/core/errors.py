@@ -65,14 +65,18 @@ TRANSIENT_CANCELLATION_REASONS = frozenset(
 )
 
 
+def cancellation_reasons(exc: ClientError) -> list[str | None]:
+    """A cancelled DynamoDB transaction's reason per item, in the request's order (None: no reason)."""
+    return [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+
+
 def is_transient(exc: BaseException) -> bool:
     """An AWS error worth retrying later: throttling, an outage, a lost connection."""
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code")
         if code == "TransactionCanceledException":
             # a DynamoDB transaction says why per item: busy items make the whole call worth retrying
-            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])}
-            return bool(reasons & TRANSIENT_CANCELLATION_REASONS)
+            return bool(set(cancellation_reasons(exc)) & TRANSIENT_CANCELLATION_REASONS)
         return code in TRANSIENT_ERROR_CODES
     return isinstance(
         exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.api import ErrorResponse, PatronResolver, ok
+from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.enrollment import service
@@ -44,7 +44,7 @@ def enrollments() -> EnrollmentsRepository:
 @app.post(
     "/age-groups",
     summary="Create an age group",
-    responses={201: {"description": "Created", "content": {"application/json": {"model": AgeGroup}}}},
+    responses={201: documented("Created", AgeGroup)},
 )
 def create_age_group(body: AgeGroupInput) -> Response[AgeGroup]:
     return ok(service.create_age_group(body, age_groups()), status=201)
@@ -59,8 +59,8 @@ def list_age_groups() -> list[AgeGroup]:
     "/age-groups/<id>",
     summary="Delete an age group",
     responses={
-        200: {"description": "Deleted", "content": {"application/json": {"model": Deleted}}},
-        404: {"description": "No such age group", "content": {"application/json": {"model": ErrorResponse}}},
+        200: documented("Deleted", Deleted),
+        404: documented("No such age group", ErrorResponse),
     },
 )
 def delete_age_group(id: IdPath) -> Deleted:
@@ -73,9 +73,7 @@ def delete_age_group(id: IdPath) -> Deleted:
     summary="Request an enrollment",
     description="The age must be inside at least one age group. The enrollment is PENDING until the "
     "processor completes it (a few seconds); poll GET /enrollments/{id}.",
-    responses={
-        202: {"description": "Accepted", "content": {"application/json": {"model": EnrollmentAccepted}}}
-    },
+    responses={202: documented("Accepted", EnrollmentAccepted)},
 )
 def request_enrollment(body: EnrollmentInput) -> Response[EnrollmentAccepted]:
     enrollment = service.request_enrollment(body, age_groups(), enrollments(), settings().CPF_VALIDATION)
@@ -87,8 +85,8 @@ def request_enrollment(body: EnrollmentInput) -> Response[EnrollmentAccepted]:
     "/enrollments/<id>",
     summary="Get an enrollment and its status",
     responses={
-        200: {"description": "The enrollment", "content": {"application/json": {"model": Enrollment}}},
-        404: {"description": "No such enrollment", "content": {"application/json": {"model": ErrorResponse}}},
+        200: documented("The enrollment", Enrollment),
+        404: documented("No such enrollment", ErrorResponse),
     },
 )
 def get_enrollment(id: IdPath) -> Enrollment:

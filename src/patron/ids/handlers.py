@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.api import ErrorResponse, PatronResolver, ok
+from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.errors import Invalid
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
@@ -63,11 +63,8 @@ def workflow() -> CustomersWorkflow:
     "/customers/<id>",
     summary="Register a customer id",
     responses={
-        200: {
-            "description": "Already registered",
-            "content": {"application/json": {"model": IdRegistration}},
-        },
-        201: {"description": "Created", "content": {"application/json": {"model": IdRegistration}}},
+        200: documented("Already registered", IdRegistration),
+        201: documented("Created", IdRegistration),
     },
 )
 def put_customer_id(
@@ -94,7 +91,7 @@ def delete_customer_id(id: IdPath) -> IdDeletion:
     "/workflow/submit",
     summary="Start customers-workflow for an id",
     responses={
-        202: {"description": "Started", "content": {"application/json": {"model": WorkflowStarted}}},
+        202: documented("Started", WorkflowStarted),
     },
 )
 def submit_workflow(submission: Annotated[WorkflowSubmission, Body()]) -> Response[WorkflowStarted]:
@@ -108,8 +105,8 @@ def submit_workflow(submission: Annotated[WorkflowSubmission, Body()]) -> Respon
     "/workflow/executions/<executionName>",
     summary="Read a workflow execution: status, id, result, error",
     responses={
-        200: {"description": "The execution", "content": {"application/json": {"model": WorkflowExecution}}},
-        404: {"description": "No such execution", "content": {"application/json": {"model": ErrorResponse}}},
+        200: documented("The execution", WorkflowExecution),
+        404: documented("No such execution", ErrorResponse),
     },
 )
 def get_workflow_execution(executionName: ExecutionNamePath) -> WorkflowExecution:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from patron.core.errors import cancellation_reasons
 from patron.ids.models import ExecutionError, WorkflowExecution
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class IdsRepository:
                 ]
             )
         except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            reasons = cancellation_reasons(exc)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return "exists"
             if reasons[1:2] == ["ConditionalCheckFailed"]:
@@ -121,9 +122,7 @@ class IdsRepository:
                 ]
             )
         except ClientError as exc:
-            if [r.get("Code") for r in exc.response.get("CancellationReasons", [])][:1] == [
-                "ConditionalCheckFailed"
-            ]:
+            if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
                 return False
             raise
         return True

@@ -55,7 +55,7 @@ def stream_sources(template: Template) -> list[StreamSource]:
                     report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                     max_retries=int(
                         props.get("MaximumRetryAttempts", -1)
-                    ),  # -1: until it succeeds, as on AWS
+                    ),  # AWS's default: until it succeeds
                     on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
                     patterns=tuple(EventPattern.load(f["Pattern"]) for f in filters),
                 )

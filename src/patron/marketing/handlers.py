@@ -46,7 +46,7 @@ def _state_machine_name(arn: str) -> str:
 @app.post(
     "/executions",
     summary="Start the pipeline (the brief's StartExecution pass-through format)",
-    responses={200: {"description": "Started", "content": {"application/json": {"model": ExecutionStarted}}}},
+    responses={200: documented("Started", ExecutionStarted)},
 )
 def start_execution(request: ExecutionRequest) -> ExecutionStarted:
     try:
@@ -70,9 +70,7 @@ def start_execution(request: ExecutionRequest) -> ExecutionStarted:
 @app.post(
     "/preferences",
     summary="Submit a batch of marketing preferences",
-    responses={
-        202: {"description": "Accepted", "content": {"application/json": {"model": PreferencesAccepted}}}
-    },
+    responses={202: documented("Accepted", PreferencesAccepted)},
 )
 def submit_preferences(
     records: Annotated[list[Any], Body(description="The records: a JSON array")],
