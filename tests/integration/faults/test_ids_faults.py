@@ -9,6 +9,7 @@ through the stream (tests/integration/ids/test_customer_created.py), a deleted t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -104,9 +105,18 @@ def test_a_put_whose_answer_was_lost_is_retried_as_a_200_and_publishes_once(
 def test_concurrent_puts_of_one_id_create_it_once_and_publish_once(
     stream: StreamReader, observed: Observed, lambda_context: Any
 ) -> None:
-    # every PUT but one loses the conditional write (ConditionalCheckFailedException)
+    # every PUT but one loses the conditional write (ConditionalCheckFailedException). One handler call
+    # at a time, as in a Lambda process and in `patron dev` (Powertools' resolver keeps per-request
+    # state on shared objects: two calls at once in one process can swap answers); the race on the
+    # write itself is tests/unit/ids/test_service.py's 48 threads
+    one_at_a_time = threading.Lock()
+
+    def put(_: int) -> int:
+        with one_at_a_time:
+            return call("PUT", "raced", lambda_context)[0]
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(lambda _: call("PUT", "raced", lambda_context)[0], range(8)))
+        statuses = list(pool.map(put, range(8)))
 
     assert sorted(statuses) == [200] * 7 + [201]
     assert published_until("marker", observed, lambda_context) == ["raced", "marker"]
