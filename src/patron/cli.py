@@ -105,13 +105,19 @@ def main(argv: list[str] | None = None) -> int:
 def run_dev(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from patron.local.cloud import LocalCloud
+    from patron.local.parameters import ParameterError
     from patron.local.template import Template
 
-    template = Template()
-    overrides = dict(item.partition("=")[::2] for item in args.parameter)
-    unknown = sorted(set(overrides) - set(template.parameters))
-    if unknown or any("=" not in item for item in args.parameter):
-        print(f"patron dev: --parameter takes NAME=VALUE of {sorted(template.parameters)}", file=sys.stderr)
+    if any("=" not in item for item in args.parameter):
+        print(
+            "patron dev: --parameter takes NAME=VALUE, e.g. --parameter EnableScheduledScan=true",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        template = Template(parameters=dict(item.partition("=")[::2] for item in args.parameter))
+    except ParameterError as exc:
+        print(f"patron dev: {exc}", file=sys.stderr)
         return 2
     cloud = LocalCloud(
         host=args.host,
@@ -119,7 +125,7 @@ def run_dev(args: argparse.Namespace) -> int:
         aws_port=args.aws_port,
         state_dir=args.state_dir,
         reset=args.reset,
-        template=Template(parameters=overrides),
+        template=template,
     )
     stopping = threading.Event()
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from patron.local.parameters import check_parameters
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "patron"
@@ -77,9 +79,9 @@ class Template:
     def __init__(self, raw: dict[str, Any] | None = None, parameters: dict[str, str] | None = None) -> None:
         self.raw = raw if raw is not None else load_template()
         self.resources: dict[str, dict[str, Any]] = self.raw.get("Resources", {})
-        self.parameters = {
-            name: str(spec.get("Default", "")) for name, spec in self.raw.get("Parameters", {}).items()
-        }
+        declared = self.raw.get("Parameters", {})
+        check_parameters(declared, parameters or {})  # as CloudFormation refuses a bad value: before anything
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
         self.parameters.update(parameters or {})
         self.conditions = {
             name: self.resolve(value) for name, value in self.raw.get("Conditions", {}).items()
