@@ -44,7 +44,11 @@ def enrollments() -> EnrollmentsRepository:
 @app.post(
     "/age-groups",
     summary="Create an age group",
-    responses={201: documented("Created", AgeGroup)},
+    description="Overlapping groups are allowed; an exact duplicate of an existing range is a 409.",
+    responses={
+        201: documented("Created", AgeGroup),
+        409: documented("An identical age group exists", ErrorResponse),
+    },
 )
 def create_age_group(body: AgeGroupInput) -> Response[AgeGroup]:
     return ok(service.create_age_group(body, age_groups()), status=201)
