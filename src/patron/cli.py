@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -21,6 +22,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 LOCAL_AWS = "http://127.0.0.1:4566"
+# API Gateway: an API key's value is 20 to 128 characters (Developer Guide, "Usage plans and API keys for
+# REST APIs"); '-' and '_' are accepted besides letters and digits
+API_KEY = re.compile(r"[A-Za-z0-9_-]{20,128}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +91,35 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint (tests)")
 
     args = parser.parse_args(argv)
+    try:
+        return dispatch(args)
+    except KeyboardInterrupt:
+        print(f"patron {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        message = user_error(exc)
+        if message is None:
+            raise  # a bug: the traceback is for us
+        print(f"patron {args.command}: {message}", file=sys.stderr)
+        return 1
+
+
+def user_error(exc: Exception) -> str | None:
+    """The one line for an error a user can fix (nothing listening, no credentials, AWS said no), or None
+    for anything else."""
+    import botocore.exceptions as aws_errors
+
+    if isinstance(exc, aws_errors.EndpointConnectionError | aws_errors.ConnectionClosedError):
+        return f"nothing answers at {exc.kwargs.get('endpoint_url', 'the endpoint')}; is `patron dev` running?"
+    if isinstance(exc, aws_errors.NoCredentialsError | aws_errors.NoRegionError):
+        return f"{exc} (set AWS credentials and --region for a deployed stack)"
+    if isinstance(exc, aws_errors.ClientError):
+        error = exc.response.get("Error", {})
+        return f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}"
+    return None
+
+
+def dispatch(args: argparse.Namespace) -> int:
     if args.command in ("console", "stack"):
         return run_deployed(args)
     if args.command == "architecture":
@@ -108,6 +141,14 @@ def run_dev(args: argparse.Namespace) -> int:
     from patron.local.parameters import ParameterError
     from patron.local.template import Template
 
+    key = os.environ.get("PATRON_API_KEY")
+    if key and not API_KEY.fullmatch(key):
+        print(
+            "patron dev: PATRON_API_KEY must be 20 to 128 letters, digits, '-' or '_' "
+            f"(API Gateway's rule for an API key's value); it has {len(key)} characters",
+            file=sys.stderr,
+        )
+        return 2
     if any("=" not in item for item in args.parameter):
         print(
             "patron dev: --parameter takes NAME=VALUE, e.g. --parameter EnableScheduledScan=true",
@@ -171,7 +212,11 @@ def local_api_key(state_dir: Path) -> str:
 def run_marketing_import(args: argparse.Namespace) -> int:
     from patron.marketing.importer import ImportFailed, MarketingClient, run_import
 
-    client = MarketingClient(args.url, args.api_key or local_api_key(args.state_dir))
+    key = args.api_key or local_api_key(args.state_dir)
+    if not key:
+        print("patron marketing import: no API key: pass --api-key or set PATRON_API_KEY", file=sys.stderr)
+        return 2
+    client = MarketingClient(args.url, key)
     try:
         run_import(args.file, client)
     except (ImportFailed, OSError) as exc:
