@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,38 @@ def test_an_import_without_a_key_says_how_to_give_one(
 
     assert status == 2
     assert "pass --api-key or set PATRON_API_KEY" in err
+
+
+def commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    yield parser
+    for action in parser._actions:  # argparse keeps sub-parsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from commands(sub)
+
+
+def test_every_option_of_every_command_is_explained() -> None:
+    unexplained = [
+        f"{command.prog} {'/'.join(action.option_strings) or action.dest}"
+        for command in commands(cli.parser())
+        for action in command._actions
+        if not action.help and not isinstance(action, argparse._SubParsersAction)
+    ]
+
+    assert unexplained == []
+
+
+def test_options_meaning_one_thing_have_one_name_across_commands() -> None:
+    names = {
+        option for command in commands(cli.parser()) for a in command._actions for option in a.option_strings
+    }
+
+    assert "--aws-endpoint" not in names
+    assert {"--endpoint-url", "--region", "--state-dir", "--api-key"} <= names
+
+
+def test_help_shows_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["dev", "--help"])
+
+    assert "(default: 3000)" in " ".join(capsys.readouterr().out.split())

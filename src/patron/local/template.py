@@ -122,6 +122,29 @@ class Template:
             )
         return functions
 
+    def dead_letter_queues(self) -> list[str]:
+        """Logical ids of the queues where failures land: a queue's `RedrivePolicy` target, a rule
+        target's `DeadLetterConfig`, an event source's `DestinationConfig.OnFailure`."""
+        arns: set[str] = set()
+        # (the mapping's key, the key of the queue's ARN inside it); None: the key holds the ARN itself
+        places = {"deadLetterTargetArn": None, "DeadLetterConfig": "Arn", "OnFailure": "Destination"}
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    if key in places:
+                        arn = inner if places[key] is None else (inner or {}).get(places[key])
+                        arns.add(str(self.resolve(arn)))
+                    walk(inner)
+            elif isinstance(value, list):
+                for inner in value:
+                    walk(inner)
+
+        for resource in self.resources.values():
+            if self._condition_holds(resource):
+                walk(resource.get("Properties", {}))  # raw: only the ARNs found are resolved
+        return sorted(q for q in self.of_type("AWS::SQS::Queue") if self.arn(q) in arns)
+
     def apis(self) -> dict[str, Api]:
         apis = {}
         for logical_id in self.of_type("AWS::Serverless::Api"):
