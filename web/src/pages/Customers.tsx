@@ -2,7 +2,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, seg } from "../api";
 import { useApi } from "../app";
-import { Button, Card, errorStatus, Field, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
+import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
 
 const CHANNELS = ["email", "text", "phone"] as const;
 const STATUSES = ["active", "inactive", "canceled"] as const;
@@ -131,11 +131,7 @@ function CustomerForm({
       onSaved(data, !original);
     } catch (caught) {
       setError(caught);
-      setStatus(
-        caught instanceof ApiError && caught.kind === "validation"
-          ? { tone: "error", text: `${caught.message} See the highlighted fields.` }
-          : errorStatus(caught),
-      );
+      setStatus(formErrorStatus(caught, FIELD_NAMES));
     } finally {
       setBusy(false);
     }
