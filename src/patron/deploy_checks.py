@@ -32,8 +32,6 @@ class _Deployed(Template):
         physical = self.physical_name(logical_id)
         if resource_type == "AWS::Lambda::Function":
             return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{physical}"
-        if resource_type == "AWS::Events::EventBus":
-            return f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{physical}"
         try:
             return super().arn(logical_id)
         except KeyError:
@@ -42,10 +40,8 @@ class _Deployed(Template):
 
     def physical_name(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
-        own_name = {"AWS::Lambda::Function": "FunctionName", "AWS::Events::EventBus": "Name"}
-        if resource["Type"] in own_name:
-            props = self.resolve(resource.get("Properties", {}))
-            return str(props.get(own_name[resource["Type"]], logical_id))
+        if resource["Type"] == "AWS::Lambda::Function":
+            return str(self.resolve(resource.get("Properties", {})).get("FunctionName", logical_id))
         return super().physical_name(logical_id)
 
     def get_att(self, logical_id: str, attribute: str) -> Any:

@@ -4,6 +4,7 @@ handlers and settings."""
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,25 @@ def test_only_the_dispatcher_sends_to_the_enrollment_queue(translated: dict[str,
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
+
+
+def test_each_stage_has_its_own_event_bus_for_rule_publisher_and_iam(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    bus, arn = {"Ref": "EventBus"}, {"Fn::GetAtt": ["EventBus", "Arn"]}
+    publisher = resources["PublishCustomerCreatedFunction"]["Properties"]
+    (role,) = resources["PublishCustomerCreatedFunctionRole"]["Properties"]["Policies"]
+    put_events = [s for s in role["PolicyDocument"]["Statement"] if s["Action"] == "events:PutEvents"]
+    pattern_rules = {
+        name: r["Properties"]
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"]
+    }
+
+    assert resources["EventBus"]["Properties"]["Name"] == {"Fn::Sub": "${NamePrefix}patron"}
+    assert Template(parameters={"NamePrefix": "staging-"}).ref("EventBus") == "staging-patron"
+    assert publisher["Environment"]["Variables"]["EVENT_BUS_NAME"] == bus
+    assert [s["Resource"] for s in put_events] == [arn]
+    assert {name: rule["EventBusName"] for name, rule in pattern_rules.items()} == {
+        "CustomerCreatedRule": bus
+    }
+    assert "event-bus/default" not in json.dumps(translated)

@@ -205,18 +205,24 @@ class EventNotPublished(RuntimeError):
 
 
 class CustomerEvents:
-    """CustomerCreated events on the default event bus."""
+    """CustomerCreated events on the stage's own event bus (`bus`: its name)."""
 
     SOURCE = "customer.api"
     CREATED = "CustomerCreated"
 
-    def __init__(self, client: EventBridgeClient) -> None:
+    def __init__(self, client: EventBridgeClient, bus: str) -> None:
         self._client = client
+        self._bus = bus
 
     def customer_created(self, customer_id: str) -> None:
         answer = self._client.put_events(
             Entries=[
-                {"Source": self.SOURCE, "DetailType": self.CREATED, "Detail": json.dumps({"id": customer_id})}
+                {
+                    "EventBusName": self._bus,
+                    "Source": self.SOURCE,
+                    "DetailType": self.CREATED,
+                    "Detail": json.dumps({"id": customer_id}),
+                }
             ]
         )
         if answer.get("FailedEntryCount", 0):
