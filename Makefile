@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 CHECKOV_VERSION := 3.2.500
 BANDIT_VERSION := 1.9.4
 
-.PHONY: dev test lint bench build deploy destroy openapi setup console screenshots
+.PHONY: dev test lint bench build deploy destroy openapi setup console screenshots requirements
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -48,11 +48,19 @@ PARAMS ?=
 SAM_CLI_VERSION := 1.170.0
 SAM := $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 STACK := patron-$(STAGE)
+# the local cloud's dependencies, left out of the Lambda packages
 LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug,--prune $(p))
+REQUIREMENTS ?= src/requirements.txt
 
-build: setup console
-	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \
-		-o src/requirements.txt
+# src/requirements.txt: the Lambda runtime's dependencies from uv.lock, committed so that a plain
+# `sam build && sam deploy` packages them too (tests/e2e/test_build.py fails when it drifts from uv.lock)
+requirements:
+	@echo "# generated from uv.lock by 'make requirements': the Lambda runtime's dependencies (sam build)" \
+		> $(REQUIREMENTS)
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \
+		>> $(REQUIREMENTS)
+
+build: setup console requirements
 	$(SAM) build
 	@# ship bytecode: /var/task is read-only, so without it every cold start compiles every module
 	@# (docs/benchmarks.md); unchecked-hash keeps the .pyc valid whatever the zip does to file times
