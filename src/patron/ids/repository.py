@@ -88,9 +88,12 @@ class IdsRepository:
         return "inserted"
 
     def exists(self, customer_id: str) -> bool:
+        """Whether the id is registered, strongly consistent: a workflow run reads what the PUT or the
+        submit that started it has just written."""
         item = self._client.get_item(
             TableName=self._table,
             Key={"id": {"S": customer_id}},
+            ConsistentRead=True,
             ProjectionExpression="#id",
             ExpressionAttributeNames={"#id": "id"},
         )
