@@ -67,12 +67,15 @@ build: setup console requirements
 	$(UV) run python -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
 deploy: build
+	$(UV) run patron stack check --stack $(STACK) --name-prefix $(STAGE)-
 	$(SAM) deploy --stack-name $(STACK) --parameter-overrides NamePrefix=$(STAGE)- $(PARAMS)
 	$(UV) run patron console publish --stack $(STACK)
 
+# DELETE_DATA=yes also deletes the data tables the stack retains, so that the stage can be deployed again
 destroy: setup
 	$(UV) run patron stack empty --stack $(STACK)
 	$(SAM) delete --stack-name $(STACK)
+	$(if $(filter yes,$(DELETE_DATA)),$(UV) run patron stack delete-data --stack $(STACK) --name-prefix $(STAGE)-)
 
 # ---- web console: `npm ci` when the lock file changed, `vite build` when a source is newer than web/dist
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
