@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 CHECKOV_VERSION := 3.2.500
 BANDIT_VERSION := 1.9.4
 
-.PHONY: dev test lint bench build deploy destroy openapi setup console screenshots requirements
+.PHONY: dev test lint bench build deploy destroy smoke openapi setup console screenshots requirements
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -76,6 +76,14 @@ destroy: setup
 	$(UV) run patron stack empty --stack $(STACK)
 	$(SAM) delete --stack-name $(STACK)
 	$(if $(filter yes,$(DELETE_DATA)),$(UV) run patron stack delete-data --stack $(STACK) --name-prefix $(STAGE)-)
+
+# the HTTP end-to-end tests against the deployed stage (URLs and key from the stack's outputs; tests that
+# need the local cloud's internals skip); BROWSER=yes adds the browser tests against its console
+SMOKE_TESTS := tests/e2e/test_ids.py tests/e2e/test_workflow.py tests/e2e/test_crm.py \
+	tests/e2e/test_enrollment.py tests/e2e/test_marketing.py
+smoke: setup
+	PATRON_SMOKE_STACK=$(STACK) $(UV) run pytest -q -p no:cacheprovider $(SMOKE_TESTS) \
+		$(if $(filter yes,$(BROWSER)),tests/e2e/web)
 
 # ---- web console: `npm ci` when the lock file changed, `vite build` when a source is newer than web/dist
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \

@@ -6,11 +6,13 @@ and the tables a deleted stack of the same stage left behind (`DeletionPolicy: R
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patron.local.template import Template
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway import APIGatewayClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -19,6 +21,28 @@ if TYPE_CHECKING:
 def stack_outputs(client: CloudFormationClient, stack: str) -> dict[str, str]:
     (described,) = client.describe_stacks(StackName=stack)["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """What a client of a deployed stage needs: each API's base URL by service (`ids`: the `IdsApiUrl`
+    output), the API key's value, and the console's URL (None without a `ConsoleUrl` output)."""
+
+    apis: dict[str, str]
+    api_key: str
+    console: str | None
+
+
+def endpoints(cloudformation: CloudFormationClient, apigateway: APIGatewayClient, stack: str) -> Endpoints:
+    """The stack's endpoints (`make smoke`), from its outputs and the key of output `ApiKeyId`."""
+    outputs = stack_outputs(cloudformation, stack)
+    apis = {
+        key.removesuffix("ApiUrl").lower(): value.rstrip("/")
+        for key, value in outputs.items()
+        if key.endswith("ApiUrl")
+    }
+    key = apigateway.get_api_key(apiKey=outputs["ApiKeyId"], includeValue=True)["value"]
+    return Endpoints(apis=apis, api_key=key, console=outputs.get("ConsoleUrl"))
 
 
 def stack_buckets(client: CloudFormationClient, stack: str) -> list[str]:

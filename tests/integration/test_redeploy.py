@@ -20,14 +20,8 @@ STACK, PREFIX = "patron-dev", "dev-"
 
 
 @pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def deployed(aws_env: None) -> Iterator[None]:
     """Stage dev as `make deploy` leaves it: the stack, and its tables with deletion protection."""
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "x",
-        "AWS_SECRET_ACCESS_KEY": "x",
-    }.items():
-        monkeypatch.setenv(name, value)
     with mock_aws():
         aws.create_tables(Template(parameters={"NamePrefix": PREFIX}))
         dynamodb = boto3.client("dynamodb")
