@@ -5,6 +5,7 @@ compiled to bytecode."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def test_make_build_packages_every_function_for_arm64() -> None:
 
 # what the Lambda runtime imports (pyproject's first three dependencies); the rest is the local cloud's
 RUNTIME = {"aws-lambda-powertools", "boto3", "pydantic"}
-SAM_CLI = ["uv", "tool", "run", "--from", "aws-sam-cli==1.170.0", "sam"]  # the Makefile's pin
+SAM_VERSION = re.search(r"^SAM_CLI_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+SAM_CLI = ["uv", "tool", "run", "--from", f"aws-sam-cli=={SAM_VERSION and SAM_VERSION[1]}", "sam"]
 
 
 def test_the_committed_requirements_are_uv_locks_runtime_dependencies(tmp_path: Path) -> None:
