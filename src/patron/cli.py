@@ -122,6 +122,10 @@ def run_dev(args: argparse.Namespace) -> int:
     if unknown or any("=" not in item for item in args.parameter):
         print(f"patron dev: --parameter takes NAME=VALUE of {sorted(template.parameters)}", file=sys.stderr)
         return 2
+    refused = Template(parameters=overrides).parameter_problems()
+    if refused:
+        print(f"patron dev: {refused[0]}", file=sys.stderr)  # one line, as CloudFormation refuses
+        return 2
     cloud = LocalCloud(
         host=args.host,
         port=args.port,

@@ -85,6 +85,22 @@ class Template:
             name: self.resolve(value) for name, value in self.raw.get("Conditions", {}).items()
         }
 
+    def parameter_problems(self) -> list[str]:
+        """Every parameter value (default or override) that CloudFormation would refuse before creating
+        anything: not of its `Type` (Number), not in `AllowedValues`, outside `MinValue`/`MaxValue` or
+        `MinLength`/`MaxLength`, or not wholly matching `AllowedPattern`; one sentence each, the
+        parameter's `ConstraintDescription` where it has one
+        (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html)."""
+        problems = []
+        for name, spec in self.raw.get("Parameters", {}).items():
+            value = self.parameters[name]
+            refused = _refusal(spec, value)
+            if refused:
+                problems.append(
+                    f"Parameter '{name}' {spec.get('ConstraintDescription') or refused} (got {value!r})"
+                )
+        return problems
+
     # ----------------------------------------------------------------- resources by type
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {
@@ -281,6 +297,28 @@ def merge_globals(defaults: Any, own: Any) -> Any:
             merged[key] = merge_globals(defaults.get(key), value) if key in defaults else value
         return merged
     return own
+
+
+def _refusal(spec: dict[str, Any], value: str) -> str | None:
+    """Why CloudFormation refuses `value` for the parameter `spec`, or None."""
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return "must be a number"
+        if "MinValue" in spec and number < float(spec["MinValue"]):
+            return f"must be at least {spec['MinValue']}"
+        if "MaxValue" in spec and number > float(spec["MaxValue"]):
+            return f"must be at most {spec['MaxValue']}"
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        return f"must be one of {', '.join(str(v) for v in spec['AllowedValues'])}"
+    if len(value) < int(spec.get("MinLength", 0)) or len(value) > int(spec.get("MaxLength", len(value))):
+        return (
+            f"must be {spec.get('MinLength', 0)} to {spec.get('MaxLength', 'any number of')} characters long"
+        )
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        return f"must match the pattern {spec['AllowedPattern']}"
+    return None
 
 
 def _unquote(value: str) -> str:

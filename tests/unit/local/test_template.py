@@ -76,3 +76,39 @@ def test_one_variable_name_must_mean_one_value_across_functions() -> None:
 
     with pytest.raises(EnvironmentConflict, match="TABLE"):
         function_environment(Template(raw))
+
+
+def test_the_templates_defaults_satisfy_their_own_constraints(template: Template) -> None:
+    assert template.parameter_problems() == []
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "refusal"),
+    [
+        (
+            "NamePrefix",
+            "Staging-",
+            "empty, or at most 11 characters",
+        ),  # AllowedPattern, ConstraintDescription
+        ("NamePrefix", "abcdefghijk-", "empty, or at most 11 characters"),  # MaxLength
+        ("ThrottleRateLimit", "fast", "must be a number"),
+        ("ProcessingDelaySeconds", "16", "must be at most 15"),
+        ("QuotaLimit", "0", "must be at least 1"),
+        ("CpfValidation", "strict", "must be one of format, checksum"),
+    ],
+)
+def test_a_parameter_cloudformation_would_refuse_is_refused(parameter: str, value: str, refusal: str) -> None:
+    (problem,) = Template(parameters={parameter: value}).parameter_problems()
+
+    assert problem.startswith(f"Parameter '{parameter}' ")
+    assert refusal in problem
+    assert repr(value) in problem
+
+
+def test_patron_dev_refuses_a_bad_parameter_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from patron import cli
+
+    assert cli.main(["dev", "--parameter", "NamePrefix=Bad Prefix"]) == 2
+
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("patron dev: Parameter 'NamePrefix' ")
