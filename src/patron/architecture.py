@@ -51,6 +51,15 @@ SHAPES = {
 }
 # resources that many services use: they neither join nor link services when grouping
 HUBS = {"AWS::SNS::Topic", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "Custom::ConsoleConfig"}
+
+
+def is_hub(resource: dict[str, Any]) -> bool:
+    """A resource of a hub type, or one the template marks `Metadata: {Patron: {Shared: true}}` (a table that
+    several services use, such as the Idempotency-Key records)."""
+    shared = resource.get("Metadata", {}).get("Patron", {}).get("Shared") is True
+    return shared or resource["Type"] in HUBS
+
+
 SEEDS = {"AWS::Serverless::Api", "AWS::CloudFront::Distribution"}
 SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}")
 
@@ -146,7 +155,7 @@ def services(template: dict[str, Any], all_flows: list[Flow]) -> dict[str, str]:
     resources = with_event_bus(template)
     neighbours: dict[str, set[str]] = defaultdict(set)
     for flow in all_flows:
-        if not {resources[flow.source]["Type"], resources[flow.target]["Type"]} & HUBS:
+        if not any(is_hub(resources[end]) for end in (flow.source, flow.target)):
             neighbours[flow.source].add(flow.target)
             neighbours[flow.target].add(flow.source)
     owner: dict[str, str] = {}
@@ -164,7 +173,7 @@ def services(template: dict[str, Any], all_flows: list[Flow]) -> dict[str, str]:
     for name, resource in resources.items():
         if name not in owner:
             served = [owner[r] for r in references(resource.get("Properties", {}), resources) if r in owner]
-            owner[name] = served[0] if served and resource["Type"] not in HUBS else "shared"
+            owner[name] = served[0] if served and not is_hub(resource) else "shared"
     return owner
 
 

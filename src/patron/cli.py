@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -22,109 +23,187 @@ from typing import Any
 from urllib.parse import urlparse
 
 LOCAL_AWS = "http://127.0.0.1:4566"
+# API Gateway: an API key's value is 20 to 128 characters (Developer Guide, "Usage plans and API keys for
+# REST APIs"); '-' and '_' are accepted besides letters and digits
+API_KEY = re.compile(r"[A-Za-z0-9_-]{20,128}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="patron", description="Patron: the customer-data platform.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    """The `patron` command line: each command's function is its parser's `func` default."""
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    root = argparse.ArgumentParser(prog="patron", description="Patron: the customer-data platform.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    dev = commands.add_parser("dev", help="run the whole platform locally (no AWS account, no Docker)")
-    dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=3000, help="the API gateway and web console")
-    dev.add_argument("--aws-port", type=int, default=4566, help="the AWS-compatible endpoint")
-    dev.add_argument("--state-dir", type=Path, default=Path(".patron"))
+    def command(parent: Any, name: str, text: str, func: Any = None) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(
+            name, help=text, description=text, formatter_class=formatter
+        )
+        if func is not None:
+            sub.set_defaults(func=func)
+        return sub
+
+    def endpoint(sub: argparse.ArgumentParser, default: str | None, text: str) -> None:
+        sub.add_argument("--endpoint-url", default=default, help=text)
+        sub.add_argument("--region", default=None, help="the AWS region (default: your AWS configuration's)")
+
+    dev = command(commands, "dev", "run the whole platform locally (no AWS account, no Docker)", run_dev)
+    dev.add_argument("--host", default="127.0.0.1", help="the address every server binds to")
+    dev.add_argument("--port", type=int, default=3000, help="the APIs, the web console and the API docs")
+    dev.add_argument(
+        "--aws-port", type=int, default=4566, help="the AWS-compatible endpoint (aws --endpoint-url)"
+    )
+    dev.add_argument(
+        "--state-dir", type=Path, default=Path(".patron"), help="where tables, queues and logs persist"
+    )
     dev.add_argument("--reset", action="store_true", help="start with empty tables and queues")
     dev.add_argument(
         "--parameter",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a template parameter, e.g. --parameter EnableScheduledScan=true (repeatable)",
+        help="override a template parameter, e.g. --parameter EnableScheduledScan=true (repeatable); "
+        "checked as CloudFormation checks it",
     )
 
-    docs = commands.add_parser("openapi", help="write docs/openapi/*.json from the code")
+    docs = command(
+        commands, "openapi", "write docs/openapi/*.json from the code", lambda a: run_openapi(a.check)
+    )
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
-    diagram = commands.add_parser("architecture", help="write docs/architecture.md from template.yaml")
+    diagram = command(
+        commands,
+        "architecture",
+        "write docs/architecture.md from template.yaml",
+        lambda a: run_architecture(a.check),
+    )
     diagram.add_argument("--check", action="store_true", help="fail if the committed document differs")
 
-    marketing = commands.add_parser("marketing", help="the marketing-preferences pipeline")
-    marketing_commands = marketing.add_subparsers(dest="marketing_command", required=True)
-    bulk = marketing_commands.add_parser("import", help="submit a JSON or CSV batch and print the summary")
+    marketing = command(commands, "marketing", "the marketing-preferences pipeline")
+    marketing_commands = marketing.add_subparsers(dest="marketing_command", required=True, metavar="COMMAND")
+    bulk = command(
+        marketing_commands, "import", "submit a JSON or CSV batch and print the summary", run_marketing_import
+    )
     bulk.add_argument("file", type=Path, help="a JSON array of records, or a .csv with the same columns")
     bulk.add_argument("--url", default="http://127.0.0.1:3000/marketing", help="the marketing API's base URL")
-    bulk.add_argument("--api-key", help="default: $PATRON_API_KEY, else the key in --state-dir")
-    bulk.add_argument("--state-dir", type=Path, default=Path(".patron"))
-    events = commands.add_parser("events", help="EventBridge of a running `patron dev`")
-    events_commands = events.add_subparsers(dest="events_command", required=True)
-    fire = events_commands.add_parser(
-        "fire", help="deliver a scheduled event to every target of RULE now, whatever its state or schedule"
+    bulk.add_argument("--api-key", help="the API key (default: $PATRON_API_KEY, else the key in --state-dir)")
+    bulk.add_argument("--state-dir", type=Path, default=Path(".patron"), help="a local `patron dev`'s state")
+
+    events = command(commands, "events", "EventBridge of a running `patron dev`")
+    events_commands = events.add_subparsers(dest="events_command", required=True, metavar="COMMAND")
+    fire = command(
+        events_commands,
+        "fire",
+        "deliver a scheduled event to every target of RULE now, whatever its state or schedule",
+        lambda a: run_events_fire(a.rule, a.endpoint_url),
     )
     fire.add_argument("rule", help="the rule's name, e.g. customer-scan-schedule")
-    fire.add_argument("--aws-endpoint", default="http://127.0.0.1:4566", help="the local AWS endpoint")
-    dlq = commands.add_parser("dlq", help="list or redrive dead-letter queue messages")
-    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True)
-    for name, text in (("list", "print each dead letter as a JSON line"), ("redrive", "move them back")):
-        sub = dlq_commands.add_parser(name, help=text)
-        sub.add_argument("--queue", help="the dead-letter queue's logical id (default: every one)")
-        sub.add_argument("--queue-url", help="a dead-letter queue URL (instead of the template's)")
-        sub.add_argument("--stack", help="a deployed stack: find its dead-letter queues on AWS")
-        sub.add_argument("--endpoint-url", help=f"the AWS endpoint (default: {LOCAL_AWS} unless --stack)")
-        sub.add_argument("--region", default=None)
+    fire.add_argument("--endpoint-url", default=LOCAL_AWS, help="the local AWS endpoint of `patron dev`")
+
+    dlq = command(commands, "dlq", "list or redrive the messages of the dead-letter and failure queues")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")
+    for name, text in (
+        ("list", "print each message as a JSON line (they stay in the queue)"),
+        ("redrive", "move the messages back to the queue that dead-lettered them"),
+    ):
+        sub = command(dlq_commands, name, text, run_dlq)
+        sub.add_argument(
+            "--queue",
+            help="one queue, by logical id or name (default: every dead-letter and failure queue of the template)",
+        )
+        sub.add_argument("--queue-url", help="a queue URL, instead of the template's queues")
+        sub.add_argument("--stack", help="a deployed stack: its queues on AWS (your AWS credentials)")
+        endpoint(sub, None, f"the AWS endpoint (default: {LOCAL_AWS}, or AWS itself with --stack)")
         if name == "redrive":
             sub.add_argument("--to-queue-url", help="destination (default: the queue that dead-letters here)")
 
-    console = commands.add_parser("console", help="the web console of a deployed stack (make deploy)")
-    console_commands = console.add_subparsers(dest="console_command", required=True)
-    publish = console_commands.add_parser(
-        "publish", help="upload web/dist to the stack's console bucket and invalidate CloudFront"
+    console = command(commands, "console", "the web console of a deployed stack (make deploy)")
+    console_commands = console.add_subparsers(dest="console_command", required=True, metavar="COMMAND")
+    publish = command(
+        console_commands,
+        "publish",
+        "upload web/dist to the stack's console bucket and invalidate CloudFront",
+        run_deployed,
     )
     publish.add_argument("--dist", type=Path, default=Path("web/dist"), help="the built console")
-    stack = commands.add_parser("stack", help="a deployed stack (make destroy)")
-    stack_commands = stack.add_subparsers(dest="stack_command", required=True)
-    empty = stack_commands.add_parser("empty", help="delete every object of the stack's buckets")
-    check = stack_commands.add_parser(
-        "check", help="fail if tables a deleted stack of this stage retained would block its deployment"
+    stack = command(commands, "stack", "a deployed stack (make deploy, make destroy)")
+    stack_commands = stack.add_subparsers(dest="stack_command", required=True, metavar="COMMAND")
+    empty = command(stack_commands, "empty", "delete every object of the stack's buckets", run_deployed)
+    check = command(
+        stack_commands,
+        "check",
+        "fail if tables a deleted stack of this stage retained would block its deployment",
+        run_deployed,
     )
-    delete_data = stack_commands.add_parser(
-        "delete-data", help="delete the tables a deleted stack of this stage retained (their data too)"
+    delete_data = command(
+        stack_commands,
+        "delete-data",
+        "delete the tables a deleted stack of this stage retained (their data too)",
+        run_deployed,
     )
     for sub in (check, delete_data):
         sub.add_argument("--name-prefix", required=True, help="the stage's NamePrefix, e.g. dev-")
     for sub in (publish, empty, check, delete_data):
         sub.add_argument("--stack", required=True, help="the deployed stack, e.g. patron-dev")
-        sub.add_argument("--region", default=None)
-        sub.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint (tests)")
+        endpoint(sub, None, "an AWS-compatible endpoint instead of AWS (tests)")
+    return root
 
-    args = parser.parse_args(argv)
-    if args.command in ("console", "stack"):
-        return run_deployed(args)
-    if args.command == "architecture":
-        return run_architecture(check=args.check)
-    if args.command == "dev":
-        return run_dev(args)
-    if args.command == "marketing":
-        return run_marketing_import(args)
-    if args.command == "events":
-        return run_events_fire(args.rule, args.aws_endpoint)
-    if args.command == "dlq":
-        return run_dlq(args)
-    return run_openapi(check=args.check)
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+        return status
+    except KeyboardInterrupt:
+        print(f"patron {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        message = user_error(exc)
+        if message is None:
+            raise  # a bug: the traceback is for us
+        print(f"patron {args.command}: {message}", file=sys.stderr)
+        return 1
+
+
+def user_error(exc: Exception) -> str | None:
+    """The one line for an error a user can fix (nothing listening, no credentials, AWS said no), or None
+    for anything else."""
+    import botocore.exceptions as aws_errors
+
+    if isinstance(exc, aws_errors.EndpointConnectionError | aws_errors.ConnectionClosedError):
+        return (
+            f"nothing answers at {exc.kwargs.get('endpoint_url', 'the endpoint')}; is `patron dev` running?"
+        )
+    if isinstance(exc, aws_errors.NoCredentialsError | aws_errors.NoRegionError):
+        return f"{exc} (set AWS credentials and --region for a deployed stack)"
+    if isinstance(exc, aws_errors.ClientError):
+        error = exc.response.get("Error", {})
+        return f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}"
+    return None
 
 
 def run_dev(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from patron.local.cloud import LocalCloud
+    from patron.local.parameters import ParameterError
     from patron.local.template import Template
 
-    template = Template()
-    overrides = dict(item.partition("=")[::2] for item in args.parameter)
-    unknown = sorted(set(overrides) - set(template.parameters))
-    if unknown or any("=" not in item for item in args.parameter):
-        print(f"patron dev: --parameter takes NAME=VALUE of {sorted(template.parameters)}", file=sys.stderr)
+    key = os.environ.get("PATRON_API_KEY")
+    if key and not API_KEY.fullmatch(key):
+        print(
+            "patron dev: PATRON_API_KEY must be 20 to 128 letters, digits, '-' or '_' "
+            f"(API Gateway's rule for an API key's value); it has {len(key)} characters",
+            file=sys.stderr,
+        )
         return 2
-    refused = Template(parameters=overrides).parameter_problems()
-    if refused:
-        print(f"patron dev: {refused[0]}", file=sys.stderr)  # one line, as CloudFormation refuses
+    if any("=" not in item for item in args.parameter):
+        print(
+            "patron dev: --parameter takes NAME=VALUE, e.g. --parameter EnableScheduledScan=true",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        template = Template(parameters=dict(item.partition("=")[::2] for item in args.parameter))
+    except ParameterError as exc:
+        print(f"patron dev: {exc}", file=sys.stderr)
         return 2
     cloud = LocalCloud(
         host=args.host,
@@ -132,7 +211,7 @@ def run_dev(args: argparse.Namespace) -> int:
         aws_port=args.aws_port,
         state_dir=args.state_dir,
         reset=args.reset,
-        template=Template(parameters=overrides),
+        template=template,
     )
     stopping = threading.Event()
 
@@ -178,7 +257,11 @@ def local_api_key(state_dir: Path) -> str:
 def run_marketing_import(args: argparse.Namespace) -> int:
     from patron.marketing.importer import ImportFailed, MarketingClient, run_import
 
-    client = MarketingClient(args.url, args.api_key or local_api_key(args.state_dir))
+    key = args.api_key or local_api_key(args.state_dir)
+    if not key:
+        print("patron marketing import: no API key: pass --api-key or set PATRON_API_KEY", file=sys.stderr)
+        return 2
+    client = MarketingClient(args.url, key)
     try:
         run_import(args.file, client)
     except (ImportFailed, OSError) as exc:
@@ -241,13 +324,6 @@ def run_architecture(check: bool) -> int:
     return 0
 
 
-def dead_letter_queues(template: Any) -> list[str]:
-    """Logical ids of the template's queues that another queue's RedrivePolicy names."""
-    queues = template.of_type("AWS::SQS::Queue")
-    targets = {template.properties(q).get("RedrivePolicy", {}).get("deadLetterTargetArn") for q in queues}
-    return sorted(q for q in queues if template.arn(q) in targets)
-
-
 def run_dlq(args: argparse.Namespace) -> int:
     import boto3
 
@@ -267,9 +343,14 @@ def run_dlq(args: argparse.Namespace) -> int:
         urls = {args.queue_url: args.queue_url}
     else:
         template = Template()
-        logical_ids = [q for q in dead_letter_queues(template) if args.queue in (None, q)]
+        queues = template.dead_letter_queues()
+        logical_ids = [q for q in queues if args.queue in (None, q, template.physical_name(q))]
         if not logical_ids:
-            print(f"patron dlq: no dead-letter queue {args.queue!r} in template.yaml", file=sys.stderr)
+            print(
+                f"patron dlq: no dead-letter or failure queue {args.queue!r} in template.yaml "
+                f"(there are {', '.join(queues)})",
+                file=sys.stderr,
+            )
             return 2
         if args.stack:
             cloudformation = session.client("cloudformation", endpoint_url=endpoint)
@@ -291,7 +372,13 @@ def run_dlq(args: argparse.Namespace) -> int:
                 print(json.dumps({"queue": name, **message}))
             print(f"{name}: {len(messages)} message(s)", file=sys.stderr)
             continue
-        destination = args.to_queue_url or dlq.source_queue(sqs, url)
+        try:
+            destination = args.to_queue_url or dlq.source_queue(sqs, url)
+        except LookupError as exc:
+            # a failure queue (a stream's or a rule target's) holds failure records, not a queue's messages
+            print(f"{name}: not redriven: {exc}", file=sys.stderr)
+            status = 1 if args.queue or args.queue_url else status
+            continue
         moved, refused = dlq.redrive(sqs, url, destination)
         print(f"{name}: moved {moved} message(s) to {destination}")
         if refused:

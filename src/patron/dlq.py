@@ -61,7 +61,12 @@ def list_messages(client: SQSClient, queue_url: str) -> list[dict[str, Any]]:
 def source_queue(client: SQSClient, dead_letter_queue_url: str) -> str:
     """The queue whose redrive policy names this dead-letter queue (there must be exactly one)."""
     sources = client.list_dead_letter_source_queues(QueueUrl=dead_letter_queue_url).get("queueUrls", [])
-    if len(sources) != 1:
+    if not sources:
+        raise LookupError(
+            "no queue dead-letters here (it collects failure records of a stream or a rule); "
+            "`patron dlq list` shows them, --to-queue-url sends them somewhere"
+        )
+    if len(sources) > 1:
         raise LookupError(
             f"{dead_letter_queue_url} is the dead-letter queue of {len(sources)} queues; "
             "name the destination with --to-queue-url"

@@ -70,3 +70,18 @@ def test_docs_serve_swagger_ui_and_the_openapi_documents_offline(dev: DevServer)
     assert script.status_code == 200
     assert len(script.content) > 100_000
     assert document.json()["paths"]["/customers/{id}"]["put"]["summary"] == "Register a customer id"
+
+
+def test_the_aws_endpoint_shows_the_templates_alarms_topic_functions_and_log_groups(dev: DevServer) -> None:
+    alarms = dev.aws("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]
+    topics = dev.aws("sns").list_topics()["Topics"]
+    functions = [f["FunctionName"] for f in dev.aws("lambda").list_functions(MaxItems=50)["Functions"]]
+    groups = [g["logGroupName"] for g in dev.aws("logs").describe_log_groups()["logGroups"]]
+
+    assert "ids-customers-workflow-failed" in {a["AlarmName"] for a in alarms}
+    assert [t["TopicArn"].rsplit(":", 1)[1] for t in topics] == ["alerts"]
+    assert "PutCustomerIdFunction" in functions
+    assert dev.aws("lambda").get_function(FunctionName="PutCustomerIdFunction")["Configuration"][
+        "Handler"
+    ] == ("patron.ids.handlers.lambda_handler")
+    assert "/aws/lambda/patron" in groups

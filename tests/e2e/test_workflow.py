@@ -130,7 +130,7 @@ def test_patron_events_fire_runs_the_disabled_schedule_on_demand(dev: DevServer)
             "events",
             "fire",
             "customer-scan-schedule",
-            "--aws-endpoint",
+            "--endpoint-url",
             endpoint,
         ],
         capture_output=True,
@@ -139,7 +139,7 @@ def test_patron_events_fire_runs_the_disabled_schedule_on_demand(dev: DevServer)
         check=False,
     )
     unknown = subprocess.run(
-        [sys.executable, "-m", "patron.cli", "events", "fire", "no-such-rule", "--aws-endpoint", endpoint],
+        [sys.executable, "-m", "patron.cli", "events", "fire", "no-such-rule", "--endpoint-url", endpoint],
         capture_output=True,
         text=True,
         timeout=60,

@@ -171,7 +171,11 @@ def test_only_the_dispatcher_sends_to_the_enrollment_queue(translated: dict[str,
     senders = {f for f in functions if any(a.startswith("sqs:SendMessage") for a in _actions(translated, f))}
 
     assert senders == {"EnrollmentDispatcherFunction"}
-    assert _actions(translated, "CreateEnrollmentFunction") == {"dynamodb:Scan", "dynamodb:PutItem"}
+    assert _actions(translated, "CreateEnrollmentFunction") == {
+        "dynamodb:Scan",
+        "dynamodb:PutItem",
+        *IDEMPOTENCY,
+    }
     assert _actions(translated, "GetEnrollmentFunction") == {"dynamodb:GetItem"}
     assert _actions(translated, "EnrollmentProcessorFunction") == {
         "dynamodb:GetItem",
@@ -215,3 +219,29 @@ def test_each_api_has_only_its_prod_stage(translated: dict[str, Any]) -> None:
     assert len(deployments) == 4
     assert [d.get("StageName") for d in deployments] == [None] * 4  # SAM's extra "Stage" stage
     assert stages == ["prod"] * 4
+
+
+IDEMPOTENCY = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+
+
+def test_only_the_create_routes_reach_the_idempotency_table_and_only_for_its_records(
+    translated: dict[str, Any],
+) -> None:
+    table = {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}
+    functions = [
+        logical_id
+        for logical_id, resource in translated["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function" and f"{logical_id}Role" in translated["Resources"]
+    ]
+    users = {
+        f: statement
+        for f in functions
+        for statement in _statements(translated, f)
+        if table
+        in ([statement["Resource"]] if isinstance(statement["Resource"], dict) else statement["Resource"])
+    }
+
+    assert set(users) == {"CreateCustomerFunction", "CreateAgeGroupFunction", "CreateEnrollmentFunction"}
+    for statement in users.values():
+        assert statement["Resource"] == table  # a statement of its own: these actions on no other table
+        assert set(statement["Action"]) == IDEMPOTENCY

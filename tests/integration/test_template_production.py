@@ -131,6 +131,10 @@ def test_data_is_encrypted_at_rest_and_tables_are_recoverable(template: Template
     markers = tables.pop("CustomerIdDeletionsTable")
     assert markers["SSESpecification"] == {"SSEEnabled": True}
     assert markers["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    # Idempotency-Key records live 24 hours (TTL) and only replay recent answers: the same
+    keys = tables.pop("IdempotencyTable")
+    assert keys["SSESpecification"] == {"SSEEnabled": True}
+    assert keys["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
     assert len(tables) == 6
     for name, table in tables.items():
         assert table["SSESpecification"] == {"SSEEnabled": True}, name

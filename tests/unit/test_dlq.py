@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from patron import dlq
-from patron.cli import dead_letter_queues, main
+from patron.cli import main
 from patron.local.template import Template
 
 
@@ -41,8 +41,14 @@ def visible(sqs: Any, name: str) -> int:
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def test_the_templates_dead_letter_queue_is_found_by_its_redrive_policy(template: Template) -> None:
-    assert dead_letter_queues(template) == ["EnrollmentDeadLetterQueue"]
+def test_every_dead_letter_and_failure_queue_of_the_template_is_found(template: Template) -> None:
+    # a queue's redrive target, a rule target's DeadLetterConfig, an event source's OnFailure destination
+    assert template.dead_letter_queues() == [
+        "CustomerCreatedFailedQueue",
+        "CustomerCreatedRuleDeadLetterQueue",
+        "EnrollmentDeadLetterQueue",
+        "EnrollmentDispatchFailedQueue",
+    ]
 
 
 def test_list_shows_every_message_and_leaves_them_visible(sqs: Any) -> None:
@@ -101,10 +107,43 @@ def test_the_cli_finds_a_deployed_stacks_dead_letter_queue(
     sqs.send_message(QueueUrl=url(sqs, "prod-EnrollmentDeadLetterQueue"), MessageBody="dead on AWS")
 
     # When its dead letters are listed through CloudFormation
-    status = main(["dlq", "list", "--stack", "patron-prod", "--region", "us-east-1"])
+    status = main(
+        [
+            "dlq",
+            "list",
+            "--stack",
+            "patron-prod",
+            "--region",
+            "us-east-1",
+            "--queue",
+            "EnrollmentDeadLetterQueue",
+        ]
+    )
 
     # Then the stack's queue is the one read
     assert status == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["body"] == "dead on AWS"
     assert json.loads(line)["queue"] == "EnrollmentDeadLetterQueue"
+
+
+def test_a_failure_queue_is_listed_by_its_name_and_not_redriven_anywhere(
+    sqs: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a failure record of the enrollment dispatcher's stream (no queue dead-letters into it)
+    failed = url(sqs, "EnrollmentDispatchFailedQueue")
+    sqs.send_message(
+        QueueUrl=failed, MessageBody='{"requestContext": {"condition": "RetryAttemptsExhausted"}}'
+    )
+    monkeypatch.setattr("patron.cli.LOCAL_AWS", None)  # moto in-process, not an endpoint
+
+    listed = main(["dlq", "list", "--queue", "EnrollmentDispatchFailedQueue"])
+    listing = capsys.readouterr()
+    redriven = main(["dlq", "redrive", "--queue", "EnrollmentDispatchFailedQueue"])
+    redrive = capsys.readouterr()
+
+    assert listed == 0
+    assert "RetryAttemptsExhausted" in listing.out
+    assert redriven == 1
+    assert "not redriven: no queue dead-letters here" in redrive.err
+    assert visible(sqs, "EnrollmentDispatchFailedQueue") == 1

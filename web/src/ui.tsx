@@ -13,6 +13,18 @@ export function errorStatus(error: unknown): Status {
   return { tone: "error", text: describeError(error) };
 }
 
+/** The status line of a form whose submit failed. One message per fault: when every error the API named is
+shown next to its field (`fields`), the line only points there; anything else says what happened. */
+export function formErrorStatus(error: unknown, fields: readonly string[]): Status {
+  if (error instanceof ApiError && error.kind === "validation" && error.details.length > 0) {
+    const shown = error.details.filter((d) => fields.some((k) => d.field === k || d.field.endsWith(`.${k}`)));
+    if (shown.length === error.details.length) {
+      return { tone: "error", text: shown.length === 1 ? "Check the highlighted field." : "Check the highlighted fields." };
+    }
+  }
+  return errorStatus(error);
+}
+
 const TONES: Record<Tone, string> = {
   success: "border-emerald-300 bg-emerald-50 text-emerald-900",
   error: "border-rose-300 bg-rose-50 text-rose-900",
@@ -72,14 +84,15 @@ interface FieldProps extends Omit<ComponentProps<"input">, "id"> {
 /** A labelled input with its hint and its error (from the API) announced with it. */
 export function Field({ label, error, hint, className, ...input }: FieldProps) {
   const id = useId();
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ") || undefined;
+  // one message per fault: an error replaces the hint
+  const described = (error ? `${id}-error` : hint && `${id}-hint`) || undefined;
   return (
     <div className={className}>
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
       <input id={id} aria-invalid={error ? true : undefined} aria-describedby={described} className={inputClass} {...input} />
-      {hint && (
+      {hint && !error && (
         <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
           {hint}
         </p>

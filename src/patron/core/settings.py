@@ -16,6 +16,7 @@ class Settings(BaseModel):
     CORS_ALLOW_ORIGIN: str = "*"
     CUSTOMER_IDS_TABLE: str = "customer_ids"
     CUSTOMER_ID_DELETIONS_TABLE: str = "customer_id_deletions"
+    IDEMPOTENCY_TABLE: str = "idempotency"  # Idempotency-Key records of the create routes
     # marketing
     MARKETING_INTERESTS_TABLE: str = "MarketingInterests"
     MARKETING_BATCHES_BUCKET: str = ""

@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
+from patron.core.idempotency import IdempotencyKey, once
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.core.types import Email
@@ -63,13 +64,20 @@ def list_customers(
     summary="Create a customer",
     responses={
         201: documented("Created", Customer),
-        **CONFLICT,
+        409: documented(
+            "The e-mail address is used by another customer, or the Idempotency-Key was used with another "
+            "body or its first request is still running",
+            ErrorResponse,
+        ),
     },
 )
-def create_customer(customer: NewCustomer) -> Response[Customer]:
-    created = service.create(customer, repository())
-    metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
-    return ok(created, status=201)
+def create_customer(customer: NewCustomer, idempotency_key: IdempotencyKey = None) -> Response[Customer]:
+    def create() -> Customer:
+        created = service.create(customer, repository())
+        metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
+        return created
+
+    return ok(once("crm.create_customer", idempotency_key, app, customer, create), 201)
 
 
 @app.get("/customers/<customer_id>", summary="Get a customer", responses={**CUSTOMER, **NOT_FOUND})

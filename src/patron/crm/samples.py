@@ -1,4 +1,6 @@
-"""The ten sample customers of `POST /seed`. Their e-mails are on example.com (reserved, never real)."""
+"""The ten sample customers of `POST /seed`. Their e-mails are on sample.example.net (example.net is
+reserved by RFC 2606, so never real; no brief or README example uses it, so following a brief after seeding
+never clashes with a sample)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "John",
         "last_name": "Doe",
-        "email_address": "john.doe@example.com",
+        "email_address": "john.doe@sample.example.net",
         "phone_number": "555-0123",
         "date_of_birth": "1985-03-14",
         "address": "123 Main Street",
@@ -24,7 +26,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Maria",
         "last_name": "Garcia",
-        "email_address": "maria.garcia@example.com",
+        "email_address": "maria.garcia@sample.example.net",
         "phone_number": "+1 (512) 555-0147",
         "date_of_birth": "1990-11-02",
         "address": "4800 Congress Avenue, Apt 12B",
@@ -40,7 +42,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Wei",
         "last_name": "Chen",
-        "email_address": "wei.chen@example.com",
+        "email_address": "wei.chen@sample.example.net",
         "phone_number": "415.555.0182",
         "date_of_birth": "1978-07-21",
         "address": "1 Market Street, Suite 300",
@@ -56,7 +58,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Aisha",
         "last_name": "Okafor",
-        "email_address": "aisha.okafor@example.com",
+        "email_address": "aisha.okafor@sample.example.net",
         "phone_number": "(404) 555-0110",
         "date_of_birth": "1995-01-09",
         "address": "275 Peachtree Street NE",
@@ -72,7 +74,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Liam",
         "last_name": "O'Brien",
-        "email_address": "liam.obrien@example.com",
+        "email_address": "liam.obrien@sample.example.net",
         "phone_number": "617-555-0199",
         "date_of_birth": "1969-12-25",
         "address": "88 Beacon Street",
@@ -88,7 +90,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Sofia",
         "last_name": "Rossi",
-        "email_address": "sofia.rossi@example.com",
+        "email_address": "sofia.rossi@sample.example.net",
         "phone_number": "+1 212 555 0134",
         "date_of_birth": "1988-05-30",
         "address": "350 Fifth Avenue",
@@ -104,7 +106,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Daniel",
         "last_name": "Kim",
-        "email_address": "daniel.kim@example.com",
+        "email_address": "daniel.kim@sample.example.net",
         "phone_number": "206-555-0175",
         "date_of_birth": "2001-08-17",
         "address": "400 Broad Street",
@@ -120,7 +122,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Fatima",
         "last_name": "Haddad",
-        "email_address": "fatima.haddad@example.com",
+        "email_address": "fatima.haddad@sample.example.net",
         "phone_number": "313-555-0161",
         "date_of_birth": "1982-04-03",
         "address": "2 Woodward Avenue",
@@ -136,7 +138,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Noah",
         "last_name": "Johnson",
-        "email_address": "noah.johnson@example.com",
+        "email_address": "noah.johnson@sample.example.net",
         "phone_number": "303-555-0108",
         "date_of_birth": "1999-10-12",
         "address": "1701 Wynkoop Street",
@@ -152,7 +154,7 @@ SAMPLE_CUSTOMERS: list[dict[str, Any]] = [
     {
         "first_name": "Emma",
         "last_name": "Schmidt",
-        "email_address": "emma.schmidt@example.com",
+        "email_address": "emma.schmidt@sample.example.net",
         "phone_number": "312-555-0152",
         "date_of_birth": "1975-02-08",
         "address": "233 South Wacker Drive",

@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
+from patron.core.idempotency import IdempotencyKey, once
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.enrollment import service
@@ -44,10 +45,21 @@ def enrollments() -> EnrollmentsRepository:
 @app.post(
     "/age-groups",
     summary="Create an age group",
-    responses={201: documented("Created", AgeGroup)},
+    description="Overlapping groups are allowed; an exact duplicate of an existing range is a 409.",
+    responses={
+        201: documented("Created", AgeGroup),
+        409: documented(
+            "An identical age group exists, or the Idempotency-Key was used with another body or its first "
+            "request is still running",
+            ErrorResponse,
+        ),
+    },
 )
-def create_age_group(body: AgeGroupInput) -> Response[AgeGroup]:
-    return ok(service.create_age_group(body, age_groups()), status=201)
+def create_age_group(body: AgeGroupInput, idempotency_key: IdempotencyKey = None) -> Response[AgeGroup]:
+    def create() -> AgeGroup:
+        return service.create_age_group(body, age_groups())
+
+    return ok(once("enrollment.create_age_group", idempotency_key, app, body, create), 201)
 
 
 @app.get("/age-groups", summary="List the age groups")
@@ -73,12 +85,23 @@ def delete_age_group(id: IdPath) -> Deleted:
     summary="Request an enrollment",
     description="The age must be inside at least one age group. The enrollment is PENDING until the "
     "processor completes it (a few seconds); poll GET /enrollments/{id}.",
-    responses={202: documented("Accepted", EnrollmentAccepted)},
+    responses={
+        202: documented("Accepted", EnrollmentAccepted),
+        409: documented(
+            "The Idempotency-Key was used with another body, or its first request is still running",
+            ErrorResponse,
+        ),
+    },
 )
-def request_enrollment(body: EnrollmentInput) -> Response[EnrollmentAccepted]:
-    enrollment = service.request_enrollment(body, age_groups(), enrollments(), settings().CPF_VALIDATION)
-    metrics.add_metric(name="EnrollmentsRequested", unit="Count", value=1)
-    return ok(EnrollmentAccepted(enrollment_id=enrollment.enrollment_id), status=202)
+def request_enrollment(
+    body: EnrollmentInput, idempotency_key: IdempotencyKey = None
+) -> Response[EnrollmentAccepted]:
+    def create() -> EnrollmentAccepted:
+        enrollment = service.request_enrollment(body, age_groups(), enrollments(), settings().CPF_VALIDATION)
+        metrics.add_metric(name="EnrollmentsRequested", unit="Count", value=1)
+        return EnrollmentAccepted(enrollment_id=enrollment.enrollment_id)
+
+    return ok(once("enrollment.request_enrollment", idempotency_key, app, body, create), 202)
 
 
 @app.get(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from patron.core.errors import NotFound
+from patron.core.errors import Conflict, NotFound
 from patron.enrollment.models import AgeGroup, Enrollment, ProcessingRequest, Status
 
 if TYPE_CHECKING:
@@ -34,11 +34,21 @@ class AgeGroupsRepository:
         self._table = table_name
 
     def add(self, group: AgeGroup) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(group.model_dump(mode="json")),
-            ConditionExpression="attribute_not_exists(id)",
-        )
+        """Store a new group. Raises Conflict when its id is taken: ids are derived from the range, so
+        that is an identical group, refused atomically however many requests race."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(group.model_dump(mode="json")),
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise Conflict(
+                f"An age group from {group.min_age} to {group.max_age} already exists (id {group.id}).",
+                [{"field": "min_age", "message": "an identical age group exists"}],
+            ) from None
 
     def all(self) -> list[AgeGroup]:
         """Every age group, strongly consistent: an enrollment right after a group's creation sees it."""

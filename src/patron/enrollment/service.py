@@ -32,8 +32,16 @@ def now() -> str:
 
 
 # ---------------------------------------------------------------- age groups
+# Age-group ids are name-based UUIDs (RFC 4122 v5) of the range: an identical group gets the same id,
+# so the conditional put refuses it (409) atomically, with no claim item or scan. Overlapping groups
+# are allowed (brief 004); only an exact duplicate is a conflict.
+AGE_GROUP_NAMESPACE = uuid.UUID("5b0d5a8e-7c1e-4f4b-9a57-2d0c6e3f4a11")
+
+
 def create_age_group(request: AgeGroupInput, groups: AgeGroupsRepository) -> AgeGroup:
-    group = AgeGroup(id=str(uuid.uuid4()), **request.model_dump())
+    """Create a group; raises Conflict when the same min_age..max_age range exists."""
+    age_range = f"{request.min_age}-{request.max_age}"
+    group = AgeGroup(id=str(uuid.uuid5(AGE_GROUP_NAMESPACE, age_range)), **request.model_dump())
     groups.add(group)
     logger.info("age group created", extra={"age_group": group.model_dump()})
     return group

@@ -4,8 +4,10 @@ only the template."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,10 +134,97 @@ def create_buckets(template: Template) -> None:
         s3.create_bucket(Bucket=template.physical_name(logical_id))
 
 
+ALARM_PROPERTIES = (
+    "AlarmName",
+    "AlarmDescription",
+    "ActionsEnabled",
+    "AlarmActions",
+    "OKActions",
+    "InsufficientDataActions",
+    "Namespace",
+    "MetricName",
+    "Dimensions",
+    "Statistic",
+    "ExtendedStatistic",
+    "Period",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "Unit",
+    "Metrics",
+)
+
+
+def create_monitoring(template: Template) -> None:
+    """The template's SNS topics, log groups (with their retention) and CloudWatch alarms, so that
+    `aws sns list-topics`, `aws logs describe-log-groups` and `aws cloudwatch describe-alarms` show them."""
+    sns = boto3.client("sns")
+    for logical_id in template.of_type("AWS::SNS::Topic"):
+        sns.create_topic(Name=template.physical_name(logical_id))
+    logs = boto3.client("logs")
+    for logical_id in template.of_type("AWS::Logs::LogGroup"):
+        properties = template.properties(logical_id)
+        logs.create_log_group(logGroupName=properties["LogGroupName"])
+        if "RetentionInDays" in properties:
+            logs.put_retention_policy(
+                logGroupName=properties["LogGroupName"], retentionInDays=int(properties["RetentionInDays"])
+            )
+    cloudwatch = boto3.client("cloudwatch")
+    for logical_id in template.of_type("AWS::CloudWatch::Alarm"):
+        properties = template.properties(logical_id)
+        request = {name: properties[name] for name in ALARM_PROPERTIES if name in properties}
+        for number in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+            if number in request:
+                request[number] = int(request[number])
+        request["Threshold"] = float(request["Threshold"])
+        cloudwatch.put_metric_alarm(**request)
+
+
+def create_functions(template: Template) -> None:
+    """Each function of the template in the Lambda API (name, handler, runtime, memory, timeout,
+    environment), so that `aws lambda list-functions` / `get-function` show them. Invocations never run
+    this placeholder code: moto routes them to Patron's own runtime (`moto_patches`)."""
+    iam = boto3.client("iam")
+    role = iam.create_role(
+        RoleName="patron-local-functions",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ]
+            }
+        ),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("README.txt", "patron dev runs this function from src/ (see patron.local.invoke)")
+    client = boto3.client("lambda")
+    runtime = str(template.raw.get("Globals", {}).get("Function", {}).get("Runtime", "python3.11"))
+    for function in template.functions().values():
+        client.create_function(
+            FunctionName=function.name,
+            Runtime=runtime,
+            Role=role,
+            Handler=function.handler,
+            Code={"ZipFile": code.getvalue()},
+            Timeout=function.timeout,
+            MemorySize=function.memory,
+            Environment={"Variables": function.environment},
+        )
+
+
 def provision(template: Template, api_key: str) -> None:
     create_tables(template)
     create_queues(template)
     create_buckets(template)
+    create_monitoring(template)
+    create_functions(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from patron.local.parameters import check_parameters
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "patron"
@@ -77,29 +79,13 @@ class Template:
     def __init__(self, raw: dict[str, Any] | None = None, parameters: dict[str, str] | None = None) -> None:
         self.raw = raw if raw is not None else load_template()
         self.resources: dict[str, dict[str, Any]] = self.raw.get("Resources", {})
-        self.parameters = {
-            name: str(spec.get("Default", "")) for name, spec in self.raw.get("Parameters", {}).items()
-        }
+        declared = self.raw.get("Parameters", {})
+        check_parameters(declared, parameters or {})  # as CloudFormation refuses a bad value: before anything
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
         self.parameters.update(parameters or {})
         self.conditions = {
             name: self.resolve(value) for name, value in self.raw.get("Conditions", {}).items()
         }
-
-    def parameter_problems(self) -> list[str]:
-        """Every parameter value (default or override) that CloudFormation would refuse before creating
-        anything: not of its `Type` (Number), not in `AllowedValues`, outside `MinValue`/`MaxValue` or
-        `MinLength`/`MaxLength`, or not wholly matching `AllowedPattern`; one sentence each, the
-        parameter's `ConstraintDescription` where it has one
-        (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html)."""
-        problems = []
-        for name, spec in self.raw.get("Parameters", {}).items():
-            value = self.parameters[name]
-            refused = _refusal(spec, value)
-            if refused:
-                problems.append(
-                    f"Parameter '{name}' {spec.get('ConstraintDescription') or refused} (got {value!r})"
-                )
-        return problems
 
     # ----------------------------------------------------------------- resources by type
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
@@ -135,6 +121,29 @@ class Template:
                 events=props.get("Events", {}),
             )
         return functions
+
+    def dead_letter_queues(self) -> list[str]:
+        """Logical ids of the queues where failures land: a queue's `RedrivePolicy` target, a rule
+        target's `DeadLetterConfig`, an event source's `DestinationConfig.OnFailure`."""
+        arns: set[str] = set()
+        # (the mapping's key, the key of the queue's ARN inside it); None: the key holds the ARN itself
+        places = {"deadLetterTargetArn": None, "DeadLetterConfig": "Arn", "OnFailure": "Destination"}
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    if key in places:
+                        arn = inner if places[key] is None else (inner or {}).get(places[key])
+                        arns.add(str(self.resolve(arn)))
+                    walk(inner)
+            elif isinstance(value, list):
+                for inner in value:
+                    walk(inner)
+
+        for resource in self.resources.values():
+            if self._condition_holds(resource):
+                walk(resource.get("Properties", {}))  # raw: only the ARNs found are resolved
+        return sorted(q for q in self.of_type("AWS::SQS::Queue") if self.arn(q) in arns)
 
     def apis(self) -> dict[str, Api]:
         apis = {}
@@ -297,28 +306,6 @@ def merge_globals(defaults: Any, own: Any) -> Any:
             merged[key] = merge_globals(defaults.get(key), value) if key in defaults else value
         return merged
     return own
-
-
-def _refusal(spec: dict[str, Any], value: str) -> str | None:
-    """Why CloudFormation refuses `value` for the parameter `spec`, or None."""
-    if spec.get("Type") == "Number":
-        try:
-            number = float(value)
-        except ValueError:
-            return "must be a number"
-        if "MinValue" in spec and number < float(spec["MinValue"]):
-            return f"must be at least {spec['MinValue']}"
-        if "MaxValue" in spec and number > float(spec["MaxValue"]):
-            return f"must be at most {spec['MaxValue']}"
-    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
-        return f"must be one of {', '.join(str(v) for v in spec['AllowedValues'])}"
-    if len(value) < int(spec.get("MinLength", 0)) or len(value) > int(spec.get("MaxLength", len(value))):
-        return (
-            f"must be {spec.get('MinLength', 0)} to {spec.get('MaxLength', 'any number of')} characters long"
-        )
-    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
-        return f"must match the pattern {spec['AllowedPattern']}"
-    return None
 
 
 def _unquote(value: str) -> str:

@@ -437,3 +437,23 @@ def test_seed_recreates_only_the_samples_that_are_gone(call: Call) -> None:
     assert status == 201
     assert again["created"] == 1
     assert again["customers"][0]["email_address"] == seeded[3]["email_address"]
+
+
+def test_following_brief_003_after_seeding_creates_its_example_customer(call: Call) -> None:
+    # Given the samples, When brief 003's own "create a customer" example follows (its order)
+    call("POST", "/seed")
+    example = {
+        "first_name": "John",
+        "last_name": "Doe",
+        "email_address": "john.doe@example.com",
+        "phone_number": "555-0123",
+        "preferred_communication_channels": ["email", "phone"],
+        "is_loyalty_member": "y",
+        "lifetime_value": 1500.00,
+    }
+
+    status, created, _ = call("POST", "/customers", body=example)
+
+    # Then it is created: no sample uses an address of a brief or the README
+    assert status == 201
+    assert created["email_address"] == "john.doe@example.com"

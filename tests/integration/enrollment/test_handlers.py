@@ -75,6 +75,35 @@ def test_invalid_age_groups_are_400_and_not_stored(call: Call, dynamodb: Any, bo
     assert items(dynamodb, "AgeGroupsTable") == []
 
 
+def test_an_identical_age_group_is_a_conflict_and_an_overlapping_one_is_not(
+    call: Call, dynamodb: Any
+) -> None:
+    first = call("POST", "/age-groups", body={"min_age": 18, "max_age": 25})
+
+    again = call("POST", "/age-groups", body={"min_age": 18, "max_age": 25})
+    overlapping = call("POST", "/age-groups", body={"min_age": 20, "max_age": 30})
+
+    assert first[0] == 201
+    assert again[0] == 409
+    assert again[1]["error"]["code"] == "conflict"
+    assert "18 to 25 already exists" in again[1]["error"]["message"]
+    assert overlapping[0] == 201
+    stored = sorted(
+        (int(i["min_age"]["N"]), int(i["max_age"]["N"])) for i in items(dynamodb, "AgeGroupsTable")
+    )
+    assert stored == [(18, 25), (20, 30)]
+
+
+def test_a_deleted_age_group_can_be_created_again(call: Call, make_group: Callable[..., Any]) -> None:
+    group = make_group(18, 25)
+    call("DELETE", "/age-groups/{id}", {"id": group["id"]})
+
+    status, body = call("POST", "/age-groups", body={"min_age": 18, "max_age": 25})
+
+    assert status == 201
+    assert body["id"] == group["id"]  # the same range: the same id
+
+
 def test_age_groups_are_listed_in_age_order(call: Call, make_group: Callable[..., Any]) -> None:
     adults, children = make_group(18, 64), make_group(0, 17)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patron.local.cloud import EnvironmentConflict, function_environment
+from patron.local.parameters import ParameterError
 from patron.local.template import Template
 
 RAW = {
@@ -78,10 +79,6 @@ def test_one_variable_name_must_mean_one_value_across_functions() -> None:
         function_environment(Template(raw))
 
 
-def test_the_templates_defaults_satisfy_their_own_constraints(template: Template) -> None:
-    assert template.parameter_problems() == []
-
-
 @pytest.mark.parametrize(
     ("parameter", "value", "refusal"),
     [
@@ -92,23 +89,17 @@ def test_the_templates_defaults_satisfy_their_own_constraints(template: Template
         ),  # AllowedPattern, ConstraintDescription
         ("NamePrefix", "abcdefghijk-", "empty, or at most 11 characters"),  # MaxLength
         ("ThrottleRateLimit", "fast", "must be a number"),
-        ("ProcessingDelaySeconds", "16", "must be at most 15"),
-        ("QuotaLimit", "0", "must be at least 1"),
-        ("CpfValidation", "strict", "must be one of format, checksum"),
+        ("ProcessingDelaySeconds", "16", "must be a number not greater than 15"),
+        ("QuotaLimit", "0", "must be a number not less than 1"),
+        ("CpfValidation", "strict", "must be one of AllowedValues (format, checksum)"),
     ],
 )
-def test_a_parameter_cloudformation_would_refuse_is_refused(parameter: str, value: str, refusal: str) -> None:
-    (problem,) = Template(parameters={parameter: value}).parameter_problems()
+def test_the_project_templates_constraints_refuse_bad_values(
+    parameter: str, value: str, refusal: str
+) -> None:
+    with pytest.raises(ParameterError) as raised:
+        Template(parameters={parameter: value})
 
-    assert problem.startswith(f"Parameter '{parameter}' ")
-    assert refusal in problem
-    assert repr(value) in problem
-
-
-def test_patron_dev_refuses_a_bad_parameter_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from patron import cli
-
-    assert cli.main(["dev", "--parameter", "NamePrefix=Bad Prefix"]) == 2
-
-    (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("patron dev: Parameter 'NamePrefix' ")
+    assert str(raised.value).startswith(f"Parameter '{parameter}' ")
+    assert refusal in str(raised.value)
+    assert repr(value) in str(raised.value)

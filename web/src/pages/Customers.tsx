@@ -2,7 +2,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, seg } from "../api";
 import { useApi } from "../app";
-import { Button, Card, errorStatus, Field, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
+import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
 
 const CHANNELS = ["email", "text", "phone"] as const;
 const STATUSES = ["active", "inactive", "canceled"] as const;
@@ -36,7 +36,7 @@ const TEXT_FIELDS = [
   { name: "last_name", label: "Last name", required: true, autoComplete: "family-name" },
   { name: "email_address", label: "E-mail address", required: true, autoComplete: "email", type: "email" },
   { name: "phone_number", label: "Phone number", autoComplete: "tel", type: "tel" },
-  { name: "date_of_birth", label: "Date of birth", hint: "YYYY-MM-DD", autoComplete: "bday", type: "date" },
+  { name: "date_of_birth", label: "Date of birth", hint: "Not in the future", autoComplete: "bday", type: "date" },
   { name: "address", label: "Address", autoComplete: "street-address" },
   { name: "city", label: "City", autoComplete: "address-level2" },
   { name: "state", label: "State", autoComplete: "address-level1" },
@@ -44,6 +44,7 @@ const TEXT_FIELDS = [
 ] as const;
 
 type TextName = (typeof TEXT_FIELDS)[number]["name"];
+const REQUIRED = new Set<string>(TEXT_FIELDS.filter((f) => "required" in f).map((f) => f.name));
 const FIELD_NAMES = [
   ...TEXT_FIELDS.map((f) => f.name),
   "preferred_communication_channels",
@@ -77,7 +78,9 @@ function bodyOf(draft: Draft, original?: Customer): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const { name } of TEXT_FIELDS) {
     const value = draft.text[name].trim();
-    if (original ? value !== before.text[name] : value !== "") body[name] = value;
+    // on edit, a cleared optional field is removed (null); a cleared required one is sent for the API to refuse
+    const cleared = value === "" && !REQUIRED.has(name);
+    if (original ? value !== before.text[name] : value !== "") body[name] = cleared ? null : value;
   }
   if (!original || draft.channels.join() !== before.channels.join()) body.preferred_communication_channels = draft.channels;
   if (!original || draft.loyalty !== before.loyalty) body.is_loyalty_member = draft.loyalty ? "y" : "n";
@@ -128,11 +131,7 @@ function CustomerForm({
       onSaved(data, !original);
     } catch (caught) {
       setError(caught);
-      setStatus(
-        caught instanceof ApiError && caught.kind === "validation"
-          ? { tone: "error", text: `${caught.message} See the highlighted fields.` }
-          : errorStatus(caught),
-      );
+      setStatus(formErrorStatus(caught, FIELD_NAMES));
     } finally {
       setBusy(false);
     }
@@ -188,11 +187,6 @@ function CustomerForm({
                 {channel}
               </label>
             ))}
-            <label className="inline-flex items-center gap-2 text-sm">
-              <input type="checkbox" className="size-4" checked={draft.loyalty}
-                onChange={(e) => setDraft({ ...draft, loyalty: e.target.checked })} />
-              Loyalty member
-            </label>
           </div>
           {fieldError("preferred_communication_channels") && (
             <p id={`${prefix}-channels-error`} className="mt-1 text-sm font-medium text-rose-700">
@@ -200,6 +194,11 @@ function CustomerForm({
             </p>
           )}
         </fieldset>
+        <label className="inline-flex items-center gap-2 text-sm sm:col-span-2">
+          <input type="checkbox" className="size-4" name="is_loyalty_member" checked={draft.loyalty}
+            onChange={(e) => setDraft({ ...draft, loyalty: e.target.checked })} />
+          Loyalty member
+        </label>
       </div>
       <OtherFieldErrors error={error} known={FIELD_NAMES} />
       <div className="mt-4 flex flex-wrap gap-2">
@@ -210,6 +209,11 @@ function CustomerForm({
     </form>
   );
 }
+
+// below the md breakpoint each row is a card: cells stack, each labelled by its data-label (no sideways scroll)
+const CELL =
+  "px-3 py-2 max-md:flex max-md:justify-between max-md:gap-3 max-md:py-1 " +
+  "max-md:before:shrink-0 max-md:before:font-medium max-md:before:text-slate-600 max-md:before:content-[attr(data-label)]";
 
 function CustomerRow({ customer, onEdit, onDeleted }: { customer: Customer; onEdit: () => void; onDeleted: (status: Status) => void }) {
   const api = useApi("crm");
@@ -231,14 +235,14 @@ function CustomerRow({ customer, onEdit, onDeleted }: { customer: Customer; onEd
   }
 
   return (
-    <tr className="border-t border-slate-200 align-top" data-testid="customer-row">
-      <td className="px-3 py-2 font-medium">{name}</td>
-      <td className="px-3 py-2 break-words">{customer.email_address}</td>
-      <td className="px-3 py-2">{customer.customer_status}</td>
-      <td className="px-3 py-2">{customer.is_loyalty_member === "y" ? "yes" : "no"}</td>
-      <td className="px-3 py-2 text-right tabular-nums">{customer.lifetime_value ?? 0}</td>
-      <td className="px-3 py-2">
-        <div className="flex gap-2">
+    <tr className="border-t border-slate-200 align-top max-md:block max-md:py-2" data-testid="customer-row">
+      <td className="px-3 py-2 font-medium max-md:block max-md:py-1 max-md:text-base">{name}</td>
+      <td className={CELL} data-label="E-mail"><span className="min-w-0 break-all">{customer.email_address}</span></td>
+      <td className={CELL} data-label="Status">{customer.customer_status}</td>
+      <td className={CELL} data-label="Loyalty">{customer.is_loyalty_member === "y" ? "yes" : "no"}</td>
+      <td className={`${CELL} md:text-right tabular-nums`} data-label="Lifetime value">{customer.lifetime_value ?? 0}</td>
+      <td className="px-3 py-2 max-md:block">
+        <div className="flex flex-wrap gap-2">
           {confirming ? (
             <>
               <Button variant="danger" disabled={busy} onClick={remove} aria-label={`Confirm delete ${name}`}>Confirm delete</Button>
@@ -256,6 +260,18 @@ function CustomerRow({ customer, onEdit, onDeleted }: { customer: Customer; onEd
   );
 }
 
+/** The list in a stable order: on the first unfiltered page, the customers created in this view first
+(newest first, wherever the API's paging put them), then the page by acquisition date, newest first (the
+API pages in its own order, which is not chronological). */
+function ordered(customers: Customer[], created: Customer[], pinned: boolean): Customer[] {
+  const fresh = new Map(customers.map((c) => [c.customer_id, c]));
+  const first = (pinned ? created : created.filter((c) => fresh.has(c.customer_id))).map((c) => fresh.get(c.customer_id) ?? c);
+  const firstIds = new Set(first.map((c) => c.customer_id));
+  const byDate = (a: Customer, b: Customer) =>
+    String(b.customer_acquisition_date ?? "").localeCompare(String(a.customer_acquisition_date ?? ""));
+  return [...first, ...customers.filter((c) => !firstIds.has(c.customer_id)).sort(byDate)];
+}
+
 export function CustomersPage() {
   const api = useApi("crm");
   const [page, setPage] = useState<CustomerPage | null>(null);
@@ -265,6 +281,7 @@ export function CustomersPage() {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [status, setStatus] = useState<Status | null>(null);
   const [editing, setEditing] = useState<Customer | null>(null);
+  const [created, setCreated] = useState<Customer[]>([]); // made here since the list was opened: shown first
   const editRef = useRef<HTMLDivElement>(null);
   const token = tokens[tokens.length - 1] ?? null;
 
@@ -334,10 +351,10 @@ export function CustomersPage() {
             <Button onClick={seed} variant="secondary">Seed sample customers</Button>
           </form>
           <StatusMessage status={status ?? (loadError ? errorStatus(loadError) : null)} testId="customers-status" />
-          <div className="relative mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label="Customer list, scrolls sideways">
-            <table className="w-full min-w-[40rem] text-left text-sm">
+          <div className="relative mt-3 md:overflow-x-auto" role="region" aria-label="Customer list">
+            <table className="w-full text-left text-sm md:min-w-[40rem] max-md:block">
               <caption className="sr-only">Customers, page {tokens.length}</caption>
-              <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
+              <thead className="bg-slate-100 text-xs uppercase tracking-wide text-slate-700 max-md:sr-only">
                 <tr>
                   <th scope="col" className="px-3 py-2">Name</th>
                   <th scope="col" className="px-3 py-2">E-mail</th>
@@ -347,14 +364,15 @@ export function CustomersPage() {
                   <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>
                 </tr>
               </thead>
-              <tbody>
-                {page?.customers.map((customer) => (
+              <tbody className="max-md:block">
+                {page && ordered(page.customers, created, tokens.length === 1 && !applied.status && !applied.email).map((customer) => (
                   <CustomerRow
                     key={customer.customer_id}
                     customer={customer}
                     onEdit={() => setEditing(customer)}
                     onDeleted={(s) => {
                       setStatus(s);
+                      setCreated(created.filter((c) => c.customer_id !== customer.customer_id));
                       if (editing?.customer_id === customer.customer_id) setEditing(null);
                       void load();
                     }}
@@ -383,6 +401,7 @@ export function CustomersPage() {
                 original={editing}
                 onSaved={(saved) => {
                   setEditing(saved);
+                  setCreated(created.map((c) => (c.customer_id === saved.customer_id ? saved : c)));
                   void load();
                 }}
                 onCancel={() => setEditing(null)}
@@ -391,7 +410,12 @@ export function CustomersPage() {
           </div>
         )}
         <Card title="New customer">
-          <CustomerForm onSaved={() => void load()} />
+          <CustomerForm
+            onSaved={(customer) => {
+              setCreated([customer, ...created]);
+              void load();
+            }}
+          />
         </Card>
       </div>
     </div>

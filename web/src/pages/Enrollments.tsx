@@ -3,7 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError, type ApiClient, pollUntil, seg } from "../api";
 import { useApi } from "../app";
-import { Button, Card, errorStatus, Field, NotDeployed, OtherFieldErrors, type Status, StatusMessage } from "../ui";
+import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, type Status, StatusMessage } from "../ui";
 
 interface AgeGroup {
   id: string;
@@ -59,8 +59,13 @@ function AgeGroups({ api, onNotDeployed }: { api: ApiClient; onNotDeployed: (err
       setDraft({ min: "", max: "" });
       await load();
     } catch (caught) {
-      setError(caught);
-      setStatus(errorStatus(caught));
+      const duplicate = caught instanceof ApiError && caught.kind === "conflict";
+      setError(duplicate ? null : caught);
+      setStatus(
+        duplicate
+          ? { tone: "info", text: `Ages ${draft.min} to ${draft.max} are a group already.` }
+          : formErrorStatus(caught, ["min_age", "max_age"]),
+      );
     } finally {
       setBusy(false);
     }
@@ -178,7 +183,7 @@ export function EnrollmentsPage() {
       setDraft({ name: "", age: "", cpf: "" });
     } catch (caught) {
       setError(caught);
-      setStatus(errorStatus(caught));
+      setStatus(formErrorStatus(caught, ["name", "age", "cpf"]));
     } finally {
       setBusy(false);
     }

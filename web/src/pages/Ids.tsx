@@ -57,9 +57,11 @@ function IdForm({ action, onDone }: { action: Action; onDone: (line: string) => 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const value = id.trim();
-    if (value === "") {
-      setFieldError("Enter a customer ID.");
-      setStatus({ tone: "error", text: "Enter a customer ID first." });
+    // a fault the page can see is flagged next to the field, once, and nothing is sent
+    const flagged = value === "" ? "Enter a customer ID." : idHint(value);
+    if (flagged) {
+      setFieldError(flagged);
+      setStatus(null);
       return;
     }
     setBusy(true);
@@ -86,10 +88,9 @@ function IdForm({ action, onDone }: { action: Action; onDone: (line: string) => 
       setStatus(result);
       onDone(`${button} ${value}: ${result.text}`);
     } catch (error) {
-      if (error instanceof ApiError && error.kind === "validation") {
-        setFieldError(error.fieldError("id") ?? error.details[0]?.message ?? error.message);
-      }
-      setStatus(errorStatus(error));
+      const invalid = error instanceof ApiError && error.kind === "validation";
+      if (invalid) setFieldError(error.fieldError("id") ?? error.details[0]?.message ?? error.message);
+      setStatus(invalid ? null : errorStatus(error));
       onDone(`${button} ${value}: ${errorStatus(error).text}`);
     } finally {
       setBusy(false);
