@@ -44,7 +44,7 @@ def _matching(pattern: str, message: str) -> AfterValidator:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
-        if not compiled.search(value):
+        if not compiled.fullmatch(value):  # the whole value: `$` also matches before a final newline
             raise _invalid(message)
         return value
 
@@ -101,7 +101,7 @@ def _to_json_number(value: Decimal) -> int | float:
 Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100),
-    _matching(r"\S", "must not be blank"),
+    _matching(r"\s*\S[\s\S]*", "must not be blank"),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"}),
 ]
 Phone = Annotated[
