@@ -7,7 +7,6 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -25,6 +24,7 @@ from pydantic import BaseModel
 
 from patron.core import errors
 from patron.core.observability import logger
+from patron.core.parsing import parse_json
 from patron.core.settings import settings
 
 
@@ -53,8 +53,6 @@ class GatewayError(BaseModel):
 
     message: str
 
-
-MAX_JSON_DEPTH = 100  # arrays and objects inside each other in a request body; deeper is a 400
 
 RETRY_AFTER_SECONDS = 1  # the Retry-After of a 503 (throttling, an AWS outage)
 
@@ -113,51 +111,6 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         field = "body" if error.get("type") == "json_invalid" else ".".join(location[1:]) or "body"
         details.append({"field": field, "message": errors.plain_message(error)})
     return details
-
-
-def _not_json_constant(name: str) -> Any:
-    raise errors.Invalid(f"The body is not valid JSON: {name} is not a JSON number.")
-
-
-def _depth(value: Any) -> int:
-    """How many arrays and objects are nested in `value` (iteratively: no recursion limit to hit)."""
-    if not isinstance(value, dict | list):
-        return 0
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        deepest = max(deepest, depth)
-        if deepest > MAX_JSON_DEPTH:
-            break
-        stack += [(child, depth + 1) for child in children if isinstance(child, dict | list)]
-    return deepest
-
-
-def parse_json(text: str, what: str = "The body") -> Any:
-    """A JSON document (RFC 8259), strictly and exactly: numbers with a fraction or an exponent become
-    `Decimal` (never a binary float), `NaN`/`Infinity` are refused, and so are integers too long to
-    convert, documents nested deeper than MAX_JSON_DEPTH and anything else that is not JSON, each with
-    `errors.Invalid` (a 400) saying what is wrong. A leading byte order mark is ignored (RFC 8259 §8.1).
-    `what` names the document in messages ("The body", "input")."""
-    try:
-        value = json.loads(
-            text.removeprefix("\ufeff"), parse_float=Decimal, parse_constant=_not_json_constant
-        )
-    except errors.PatronError:
-        raise
-    except json.JSONDecodeError as exc:
-        raise errors.Invalid(
-            f"{what} is not valid JSON: {exc.msg.lower()} at line {exc.lineno}, column {exc.colno}."
-        ) from None
-    except RecursionError:
-        raise errors.Invalid(f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels).") from None
-    except ValueError:  # int() refuses integer literals beyond its digit limit (4,300 digits)
-        raise errors.Invalid(f"{what} holds a number with too many digits.") from None
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise errors.Invalid(f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
-    return value
 
 
 def is_json(content_type: str) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from patron.core.errors import is_transient
+from patron.core.parsing import json_default
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -84,6 +85,22 @@ class InterestsRepository:
         }
 
 
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit
+
+
+def item_bytes(record: dict[str, Any]) -> int:
+    """The size DynamoDB counts for a record's stored item (attribute names and values in UTF-8; a
+    list: 3 bytes, plus 1 byte per element), per "DynamoDB item sizes and formats" (developer guide)."""
+    size = 0
+    for name, value in _item({**record, "updated_at": "2000-01-01T00:00:00Z"}).items():
+        size += len(name.encode())
+        if "L" in value:
+            size += 3 + sum(1 + len(element["S"].encode()) for element in value["L"])
+        else:
+            size += len(value["S"].encode())
+    return size
+
+
 def _item(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "Email": {"S": record["Email"]},
@@ -104,7 +121,7 @@ class BatchStore:
         self._bucket = bucket
 
     def pack(self, state: Any) -> Any:
-        body = json.dumps(state, separators=(",", ":"))
+        body = json.dumps(state, separators=(",", ":"), default=json_default)
         if len(body.encode()) <= self.INLINE_LIMIT:
             return state
         key = f"states/{time.strftime('%Y/%m/%d')}/{uuid.uuid4()}.json"
@@ -130,7 +147,7 @@ class Pipeline:
     def start(self, execution_input: Any) -> dict[str, str]:
         name = str(uuid.uuid4())
         started = self._client.start_execution(
-            stateMachineArn=self.arn, name=name, input=json.dumps(execution_input)
+            stateMachineArn=self.arn, name=name, input=json.dumps(execution_input, default=json_default)
         )
         return {
             "executionArn": started["executionArn"],

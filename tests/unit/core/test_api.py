@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from tests.events import api_event, header
 
 from patron.core import errors
-from patron.core.api import PatronResolver, ok, parse_json
+from patron.core.api import PatronResolver, ok
+from patron.core.parsing import parse_json
 
 app = PatronResolver(methods=["GET", "POST"])
 
