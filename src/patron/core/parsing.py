@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +57,22 @@ def parse_json(text: str, what: str = "The body") -> Any:
         raise errors.Invalid(f"{what} holds a number with too many digits.") from None
     if depth(value) > MAX_JSON_DEPTH:
         raise errors.Invalid(f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
+    if _SURROGATE_ESCAPE.search(text) and not _is_unicode(value):
+        raise errors.Invalid(f"{what} holds a \\u escape that is half of a UTF-16 pair, not a character.")
     return value
+
+
+# `\ud800`-`\udfff`: JSON's way to write a character beyond U+FFFF as two escapes; alone, one of them is
+# no character at all (RFC 8259 §8.2) and cannot be stored or sent on as UTF-8
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _is_unicode(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_default(value: Any) -> Any:

@@ -211,6 +211,10 @@ def test_a_byte_order_mark_is_ignored(lambda_context: Any) -> None:
         ('{"name": "x", "n": Infinity}', "The body is not valid JSON: Infinity is not a JSON number."),
         ('{"name": ', "The body is not valid JSON: expecting value at line 1, column 10."),
         ("[" * 101 + "]" * 101, "The body is nested too deeply (at most 100 levels)."),
+        (
+            '{"name": "x\\udc80"}',
+            "The body holds a \\u escape that is half of a UTF-16 pair, not a character.",
+        ),
     ],
 )
 def test_a_body_that_is_not_json_is_400_saying_why(lambda_context: Any, text: str, message: str) -> None:
@@ -223,6 +227,10 @@ def test_numbers_are_parsed_exactly() -> None:
     parsed = parse_json('{"a": 12345678901234567.89, "b": 1e400, "c": 7}')
 
     assert parsed == {"a": Decimal("12345678901234567.89"), "b": Decimal("1e400"), "c": 7}
+
+
+def test_a_surrogate_pair_is_one_character() -> None:
+    assert parse_json('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
 
 
 def test_nesting_up_to_the_limit_is_json() -> None:
