@@ -18,7 +18,7 @@ from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import (
     EXECUTION_NAME_PATTERN,
-    ID_PATTERN,
+    CustomerId,
     IdDeletion,
     IdLookup,
     IdRegistration,
@@ -30,9 +30,7 @@ from patron.ids.repository import CustomersWorkflow, IdsRepository
 
 app = PatronResolver(methods=["DELETE", "GET", "POST", "PUT"])
 
-IdPath = Annotated[
-    str, Path(min_length=1, max_length=128, pattern=ID_PATTERN, description="1-128 of [A-Za-z0-9_.:@-]")
-]
+IdPath = Annotated[CustomerId, Path(description="1-128 of [A-Za-z0-9_.:@-]")]
 
 
 ExecutionNamePath = Annotated[

@@ -60,7 +60,7 @@ def start_execution(request: ExecutionRequest) -> ExecutionStarted:
         and _state_machine_name(request.stateMachineArn) == _state_machine_name(pipeline().arn)
     ):
         raise errors.Invalid(
-            "The request is not valid.",
+            "The request is not valid: stateMachineArn must be this stack's marketing state machine.",
             details=[{"field": "stateMachineArn", "message": "must be this stack's marketing state machine"}],
         )
     started = pipeline().start(batches().pack(batch))

@@ -27,7 +27,7 @@ class InvalidBatch(Exception):
 def validate(batch: Any) -> tuple[list[dict[str, Any]], list[Rejected]]:
     """Valid records (e-mail normalised), and the invalid ones with their index and reasons."""
     if not isinstance(batch, list):
-        raise InvalidBatch(f"the input must be a JSON array of records, not {type(batch).__name__}")
+        raise InvalidBatch(f"the input must be a JSON array of records, not {_json_kind(batch)}")
     valid: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     for index, raw in enumerate(batch):
@@ -47,6 +47,17 @@ def validate(batch: Any) -> tuple[list[dict[str, Any]], list[Rejected]]:
             continue
         valid.append(stored)
     return valid, rejected
+
+
+def _json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words (a message never names a Python type)."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "null" if value is None else "a number"
 
 
 def _errors(exc: ValidationError) -> list[RecordError]:
