@@ -199,7 +199,8 @@ def _absent(value: Any) -> bool:
 
 
 class Customer(BaseModel):
-    """A customer as stored and returned. Optional fields that are not set are absent, not null."""
+    """A customer as stored and returned. Optional fields that are not set are absent, not null. An item
+    another writer made without the fields that have a default on create reads with those defaults."""
 
     customer_id: Annotated[str, Field(description="UUID v4, assigned by the server")]
     first_name: str
@@ -212,10 +213,10 @@ class Customer(BaseModel):
     state: str | None = Field(default=None, exclude_if=_absent)
     postal_code: str | None = Field(default=None, exclude_if=_absent)
     customer_acquisition_date: str
-    preferred_communication_channels: list[Channel]
-    is_loyalty_member: LoyaltyFlag
-    customer_status: CustomerStatus
-    lifetime_value: Money
+    preferred_communication_channels: list[Channel] = Field(default_factory=list)
+    is_loyalty_member: LoyaltyFlag = "n"
+    customer_status: CustomerStatus = "active"
+    lifetime_value: Money = Decimal(0)
 
 
 class CustomerPage(BaseModel):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from patron.core.errors import is_transient
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
+
+_deserializer = TypeDeserializer()
 
 BATCH_WRITE_LIMIT = 25  # items per BatchWriteItem request
 MAX_WRITE_ATTEMPTS = 8
@@ -77,11 +80,15 @@ class InterestsRepository:
         item = self._client.get_item(TableName=self._table, Key={"Email": {"S": email}}).get("Item")
         if item is None:
             return None
+        values = {name: _deserializer.deserialize(value) for name, value in item.items()}
+        interests = values.get("MarketingInterests") or []  # a list, or a set from another writer
         return {
-            "Email": item["Email"]["S"],
-            "Name": item["Name"]["S"],
-            "MarketingInterests": [value["S"] for value in item["MarketingInterests"]["L"]],
-            "updated_at": item["updated_at"]["S"],
+            "Email": values["Email"],
+            "Name": values.get("Name"),
+            "MarketingInterests": [
+                str(value) for value in (sorted(interests) if isinstance(interests, set) else interests)
+            ],
+            "updated_at": values.get("updated_at"),
         }
 
 

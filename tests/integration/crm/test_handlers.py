@@ -372,6 +372,39 @@ def test_a_control_character_is_never_valid_in_an_email_phone_or_date(
     assert customers_in_table(dynamodb) == {}
 
 
+def test_a_customer_written_without_the_defaulted_fields_reads_with_their_defaults(
+    call: Call, dynamodb: Any
+) -> None:
+    # an item another writer made: no channels, loyalty flag, status or lifetime value; a channel set
+    customer_id = str(uuid.uuid4())
+    dynamodb.put_item(
+        TableName="customers",
+        Item={
+            "customer_id": {"S": customer_id},
+            "first_name": {"S": "Old"},
+            "last_name": {"S": "Record"},
+            "email_address": {"S": "old@example.com"},
+            "customer_acquisition_date": {"S": "2019-01-01T00:00:00Z"},
+            "imported_from": {"S": "legacy-crm"},
+        },
+    )
+
+    status, customer, _ = call("GET", ITEM, customer_id)
+
+    assert status == 200
+    assert customer == {
+        "customer_id": customer_id,
+        "first_name": "Old",
+        "last_name": "Record",
+        "email_address": "old@example.com",
+        "customer_acquisition_date": "2019-01-01T00:00:00Z",
+        "preferred_communication_channels": [],
+        "is_loyalty_member": "n",
+        "customer_status": "active",
+        "lifetime_value": 0,
+    }
+
+
 # ------------------------------------------------------------------------------ list
 def test_list_pages_through_every_customer_once(call: Call, create: Create) -> None:
     created = {create(customer_body())["customer_id"] for _ in range(7)}

@@ -160,6 +160,32 @@ def test_stored_preferences_are_read_by_email_case_insensitively(dynamodb: Any, 
     }
 
 
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        # the original pipeline's shape: no updated_at
+        (
+            {"Name": {"S": "Ann"}, "MarketingInterests": {"L": [{"S": "news"}]}},
+            {"Name": "Ann", "MarketingInterests": ["news"], "updated_at": None},
+        ),
+        # another tool: a string set, no Name, an attribute this service does not know
+        (
+            {"MarketingInterests": {"SS": ["b", "a"]}, "Source": {"S": "crm-export"}},
+            {"Name": None, "MarketingInterests": ["a", "b"], "updated_at": None},
+        ),
+        ({}, {"Name": None, "MarketingInterests": [], "updated_at": None}),
+    ],
+)
+def test_stored_preferences_written_by_others_are_readable(
+    dynamodb: Any, lambda_context: Any, item: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    dynamodb.put_item(TableName="MarketingInterests", Item={"Email": {"S": "ann@example.com"}, **item})
+
+    status, stored = call(lambda_context, "GET", "/preferences/{email}", {"email": "ann@example.com"})
+
+    assert (status, stored) == (200, {"Email": "ann@example.com", **expected})
+
+
 @pytest.mark.parametrize(("email", "status"), [("nobody@example.com", 404), ("not-an-email", 400)])
 def test_unknown_or_invalid_emails(cloud: None, lambda_context: Any, email: str, status: int) -> None:
     assert call(lambda_context, "GET", "/preferences/{email}", {"email": email})[0] == status
