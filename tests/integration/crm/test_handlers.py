@@ -323,6 +323,11 @@ def with_lifetime_value(literal: str) -> str:
         ("0.1", "0.1"),
         ("1E+2", "1E+2"),
         ("12345678901234567890123456789012345678", "12345678901234567890123456789012345678"),
+        # the same numbers, written in a way boto3's DynamoDB context would round or clamp
+        ("1." + "0" * 42, "1"),
+        ("1" + "0" * 44, "1E+44"),
+        ("0E-999", "0"),
+        ("0.000000000000000000000000000000000000000000010", "1.0E-44"),
     ],
 )
 def test_a_number_is_stored_exactly_as_written(call: Call, dynamodb: Any, literal: str, stored: str) -> None:
