@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 CHECKOV_VERSION := 3.2.500
 BANDIT_VERSION := 1.9.4
 
-.PHONY: dev test lint bench build deploy destroy openapi setup console screenshots
+.PHONY: dev test lint bench build deploy destroy smoke openapi setup console screenshots requirements
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -48,23 +48,42 @@ PARAMS ?=
 SAM_CLI_VERSION := 1.170.0
 SAM := $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 STACK := patron-$(STAGE)
+# the local cloud's dependencies, left out of the Lambda packages
 LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug,--prune $(p))
+REQUIREMENTS ?= src/requirements.txt
 
-build: setup console
-	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \
-		-o src/requirements.txt
+# src/requirements.txt: the Lambda runtime's dependencies from uv.lock, committed so that a plain
+# `sam build && sam deploy` packages them too (tests/e2e/test_build.py fails when it drifts from uv.lock)
+requirements:
+	@echo "# generated from uv.lock by 'make requirements': the Lambda runtime's dependencies (sam build)" \
+		> $(REQUIREMENTS)
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \
+		>> $(REQUIREMENTS)
+
+build: setup console requirements
 	$(SAM) build
 	@# ship bytecode: /var/task is read-only, so without it every cold start compiles every module
 	@# (docs/benchmarks.md); unchecked-hash keeps the .pyc valid whatever the zip does to file times
 	$(UV) run python -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
 deploy: build
+	$(UV) run patron stack check --stack $(STACK) --name-prefix $(STAGE)-
 	$(SAM) deploy --stack-name $(STACK) --parameter-overrides NamePrefix=$(STAGE)- $(PARAMS)
 	$(UV) run patron console publish --stack $(STACK)
 
+# DELETE_DATA=yes also deletes the data tables the stack retains, so that the stage can be deployed again
 destroy: setup
 	$(UV) run patron stack empty --stack $(STACK)
 	$(SAM) delete --stack-name $(STACK)
+	$(if $(filter yes,$(DELETE_DATA)),$(UV) run patron stack delete-data --stack $(STACK) --name-prefix $(STAGE)-)
+
+# the HTTP end-to-end tests against the deployed stage (URLs and key from the stack's outputs; tests that
+# need the local cloud's internals skip); BROWSER=yes adds the browser tests against its console
+SMOKE_TESTS := tests/e2e/test_ids.py tests/e2e/test_workflow.py tests/e2e/test_crm.py \
+	tests/e2e/test_enrollment.py tests/e2e/test_marketing.py
+smoke: setup
+	PATRON_SMOKE_STACK=$(STACK) $(UV) run pytest -q -p no:cacheprovider $(SMOKE_TESTS) \
+		$(if $(filter yes,$(BROWSER)),tests/e2e/web)
 
 # ---- web console: `npm ci` when the lock file changed, `vite build` when a source is newer than web/dist
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 
 def api_event(
@@ -16,9 +17,11 @@ def api_event(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    # `path` keeps the percent-encoding a client sends (encodeURIComponent), `pathParameters` are
+    # decoded: what a REST API's proxy integration delivers
     path = resource
     for name, value in (path_parameters or {}).items():
-        path = path.replace("{" + name + "}", value)
+        path = path.replace("{" + name + "}", quote(value, safe="-_.!~*'()"))
     if body is not None and not isinstance(body, str):
         body = json.dumps(body)
     headers = {"Accept": "application/json", "x-api-key": "test-key", **(headers or {})}

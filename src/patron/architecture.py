@@ -17,7 +17,7 @@ from patron.local.template import ROOT, load_template
 
 DOCUMENT = ROOT / "docs" / "architecture.md"
 
-EVENT_BUS = "AWS::Events::EventBus"  # the default bus: not a resource of the template, drawn as one
+EVENT_BUS = "AWS::Events::EventBus"  # the stage's bus; the default one (schedules) is drawn as one too
 
 # what the diagram draws; every other resource (roles, policies, log groups, ...) is in the table only
 DRAWN = {
@@ -118,15 +118,18 @@ def flows(template: dict[str, Any]) -> list[Flow]:
                     found.add(Flow(source, name, "stream" if event["Type"] != "SQS" else "messages"))
                     failure = event_props.get("DestinationConfig", {}).get("OnFailure", {})
                     link(name, references(failure, resources), "on failure")
-            link(name, references(props.get("Environment", {}), resources), "uses")
+            used = references(props.get("Environment", {}), resources)
+            buses = [r for r in used if resources[r]["Type"] == EVENT_BUS]
+            link(name, [r for r in used if r not in buses], "uses")
             roles = [resources[r].get("Properties", {}) for r in references(props.get("Role"), resources)]
             if "PutEvents" in str([props.get("Policies"), roles]):  # its own policies, or its role's
-                found.add(Flow(name, "DefaultEventBus", "puts events"))
+                link(name, buses or ["DefaultEventBus"], "puts events")
         elif kind == "AWS::Serverless::StateMachine":
             link(name, references(props.get("DefinitionSubstitutions", {}), resources), "task")
         elif kind == "AWS::Events::Rule":
             pattern = props.get("EventPattern", {}).get("detail-type")
-            found.add(Flow("DefaultEventBus", name, " / ".join(pattern) if pattern else "schedule"))
+            (bus,) = references(props.get("EventBusName"), resources) or ["DefaultEventBus"]
+            found.add(Flow(bus, name, " / ".join(pattern) if pattern else "schedule"))
             for target in props.get("Targets", []):
                 link(
                     name,

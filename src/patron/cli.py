@@ -4,7 +4,8 @@ rule of a running `patron dev` on demand; `patron dlq` lists and redrives dead l
 a deployed stack; `patron marketing import FILE` submits a batch of marketing preferences; `patron
 architecture` writes docs/architecture.md from the template; `patron console publish --stack S` puts
 web/dist into a deployed stack's console bucket; `patron stack empty --stack S` empties the stack's
-buckets before it is deleted."""
+buckets before it is deleted; `patron stack check` / `delete-data` find / delete the tables a deleted
+stack of the stage left behind."""
 
 from __future__ import annotations
 
@@ -123,10 +124,24 @@ def parser() -> argparse.ArgumentParser:
         run_deployed,
     )
     publish.add_argument("--dist", type=Path, default=Path("web/dist"), help="the built console")
-    stack = command(commands, "stack", "a deployed stack (make destroy)")
+    stack = command(commands, "stack", "a deployed stack (make deploy, make destroy)")
     stack_commands = stack.add_subparsers(dest="stack_command", required=True, metavar="COMMAND")
     empty = command(stack_commands, "empty", "delete every object of the stack's buckets", run_deployed)
-    for sub in (publish, empty):
+    check = command(
+        stack_commands,
+        "check",
+        "fail if tables a deleted stack of this stage retained would block its deployment",
+        run_deployed,
+    )
+    delete_data = command(
+        stack_commands,
+        "delete-data",
+        "delete the tables a deleted stack of this stage retained (their data too)",
+        run_deployed,
+    )
+    for sub in (check, delete_data):
+        sub.add_argument("--name-prefix", required=True, help="the stage's NamePrefix, e.g. dev-")
+    for sub in (publish, empty, check, delete_data):
         sub.add_argument("--stack", required=True, help="the deployed stack, e.g. patron-dev")
         endpoint(sub, None, "an AWS-compatible endpoint instead of AWS (tests)")
     return root
@@ -382,6 +397,10 @@ def run_deployed(args: argparse.Namespace) -> int:
     session = boto3.Session(region_name=args.region)
     cloudformation = session.client("cloudformation", endpoint_url=args.endpoint_url)
     s3 = session.client("s3", endpoint_url=args.endpoint_url)
+    if args.command == "stack" and args.stack_command in ("check", "delete-data"):
+        return run_leftover_tables(
+            args, cloudformation, session.client("dynamodb", endpoint_url=args.endpoint_url)
+        )
     if args.command == "stack":
         try:
             buckets = stack.stack_buckets(cloudformation, args.stack)
@@ -400,6 +419,32 @@ def run_deployed(args: argparse.Namespace) -> int:
     invalidation = console.invalidate(cloudfront, outputs["ConsoleDistributionId"])
     print(f"{bucket}: uploaded {len(uploaded)}, deleted {len(deleted)} stale; invalidation {invalidation}")
     print(f"console: {outputs.get('ConsoleUrl', '(no ConsoleUrl output)')}")
+    return 0
+
+
+def run_leftover_tables(args: argparse.Namespace, cloudformation: Any, dynamodb: Any) -> int:
+    """`patron stack check` (make deploy) and `patron stack delete-data` (make destroy DELETE_DATA=yes)."""
+    from patron import stack
+
+    if stack.stack_exists(cloudformation, args.stack):
+        if args.stack_command == "check":
+            return 0  # an update: the tables are the stack's own
+        print(f"patron stack delete-data: {args.stack} still exists; make destroy first", file=sys.stderr)
+        return 1
+    leftovers = stack.leftover_tables(dynamodb, stack.retained_tables(args.name_prefix))
+    if args.stack_command == "delete-data":
+        stack.delete_tables(dynamodb, leftovers)
+        print(f"deleted {len(leftovers)} retained table(s): {', '.join(leftovers) or 'none left'}")
+        return 0
+    if leftovers:
+        stage = args.name_prefix.removesuffix("-")
+        print(
+            f"patron stack check: {', '.join(leftovers)} remain from a deleted {args.stack} (DeletionPolicy "
+            f"Retain), and CloudFormation cannot create tables of those names. Delete them with their data: "
+            f"make destroy STAGE={stage} DELETE_DATA=yes; or deploy another STAGE (docs/deploy.md).",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -129,7 +129,7 @@ def test_put_of_an_absent_customer_is_404_and_leaves_nothing(dev: DevServer) -> 
     assert "Item" not in item
 
 
-def test_seed_is_idempotent_and_pages_list_everything(dev: DevServer) -> None:
+def test_seed_is_idempotent_and_pages_list_everything(dev: DevServer, fresh_stage: bool) -> None:
     first = requests.post(f"{dev.url}/crm/seed", headers=dev.headers, timeout=10)
     second = requests.post(f"{dev.url}/crm/seed", headers=dev.headers, timeout=10)
 
@@ -143,7 +143,7 @@ def test_seed_is_idempotent_and_pages_list_everything(dev: DevServer) -> None:
         params = {"limit": 4, "next_token": page["next_token"]}
 
     assert first.status_code == 201
-    assert first.json()["created"] == 10
+    assert first.json()["created"] in ({10} if fresh_stage else {0, 10})  # 0: seeded by an earlier run
     assert (second.status_code, second.json()) == (201, {"created": 0, "customers": []})
     seen_ids = [customer["customer_id"] for customer in seen]
     assert len(seen_ids) == len(set(seen_ids))
@@ -181,6 +181,7 @@ def test_preflight_needs_no_key(dev: DevServer) -> None:
     assert_cors(response)
 
 
+@pytest.mark.local_only
 def test_the_docs_serve_the_crm_openapi_document(dev: DevServer) -> None:
     page = requests.get(f"{dev.url}/docs", timeout=5)
     document = requests.get(f"{dev.url}/docs/openapi/crm.json", timeout=5)
@@ -190,5 +191,6 @@ def test_the_docs_serve_the_crm_openapi_document(dev: DevServer) -> None:
     assert set(document.json()["paths"]) == {"/customers", "/customers/{customer_id}", "/seed"}
 
 
+@pytest.mark.local_only
 def test_health_lists_the_crm_api(dev: DevServer) -> None:
     assert "crm" in requests.get(f"{dev.url}/health", timeout=5).json()["apis"]

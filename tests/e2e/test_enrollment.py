@@ -142,7 +142,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fres
     fresh_dev.start()
     sqs = fresh_dev.aws("sqs")
     work = queue_url(fresh_dev, "EnrollmentQueue")
-    # the template's 60 s visibility timeout, shortened so three receives take seconds
+    # the template's 180 s visibility timeout, shortened so three receives take seconds
     sqs.set_queue_attributes(QueueUrl=work, Attributes={"VisibilityTimeout": "1"})
     time.sleep(2)  # a receive already waiting (1 s long polls) applies the timeout it started with
 

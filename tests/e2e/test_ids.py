@@ -155,6 +155,7 @@ def test_an_unknown_route_is_api_gateways_403(dev: DevServer) -> None:
     assert response.json() == {"message": "Missing Authentication Token"}
 
 
+@pytest.mark.local_only
 def test_health_needs_no_key(dev: DevServer) -> None:
     response = requests.get(f"{dev.url}/health", timeout=5)
 

@@ -39,16 +39,20 @@ def start_stream(cloud: None, template: Template) -> Iterator[Callable[[str], St
 
 @pytest.fixture
 def observed(workflow_cloud: None) -> Callable[[], list[dict[str, Any]]]:
-    """Every CustomerCreated event, as delivered to an extra rule's SQS target."""
+    """Every CustomerCreated event on the stage's bus, as delivered to an extra rule's SQS target."""
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="observed-events")["QueueUrl"]
     events = boto3.client("events")
+    bus = Template().ref("EventBus")
     events.put_rule(
         Name="observe",
+        EventBusName=bus,
         EventPattern=json.dumps({"source": ["customer.api"], "detail-type": ["CustomerCreated"]}),
     )
     events.put_targets(
-        Rule="observe", Targets=[{"Id": "queue", "Arn": "arn:aws:sqs:us-east-1:123456789012:observed-events"}]
+        Rule="observe",
+        EventBusName=bus,
+        Targets=[{"Id": "queue", "Arn": "arn:aws:sqs:us-east-1:123456789012:observed-events"}],
     )
     seen: list[dict[str, Any]] = []
 

@@ -29,8 +29,9 @@ def test_the_flows_are_read_from_the_template() -> None:
 
     assert ("IdsApi", "PUT /customers/{id}", "PutCustomerIdFunction") in flows
     assert ("CustomerIdsTable", "stream", "PublishCustomerCreatedFunction") in flows
-    assert ("PublishCustomerCreatedFunction", "puts events", "DefaultEventBus") in flows
-    assert ("DefaultEventBus", "CustomerCreated", "CustomerCreatedRule") in flows
+    assert ("PublishCustomerCreatedFunction", "puts events", "EventBus") in flows
+    assert ("EventBus", "CustomerCreated", "CustomerCreatedRule") in flows
+    assert ("DefaultEventBus", "schedule", "CustomerScanScheduleRule") in flows
     assert ("CustomerCreatedRule", "starts", "CustomersWorkflow") in flows
     assert ("CustomersWorkflow", "task", "InsertIdFunction") in flows
     assert ("EnrollmentsTable", "stream", "EnrollmentDispatcherFunction") in flows

@@ -4,6 +4,7 @@ handlers and settings."""
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -121,13 +122,40 @@ def test_the_enrollment_processor_reads_its_queue_with_partial_batch_failures(
         and r["Properties"]["FunctionName"] == {"Ref": "EnrollmentProcessorFunction"}
     ]
     queue = translated["Resources"]["EnrollmentQueue"]["Properties"]
-    timeout = translated["Resources"]["EnrollmentProcessorFunction"]["Properties"]["Timeout"]
 
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["EnrollmentQueue", "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BatchSize"] == 10
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
-    assert queue["VisibilityTimeout"] >= timeout  # Lambda refuses a mapping otherwise
+
+
+def test_every_queue_source_waits_six_function_timeouts_before_redelivery(translated: dict[str, Any]) -> None:
+    # Lambda: the source queue's visibility timeout at least 6x the function's timeout (plus the batching
+    # window), or a batch still being retried by Lambda's poller comes back and runs twice
+    resources = translated["Resources"]
+    checked = []
+    for mapping in (
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    ):
+        source = mapping["EventSourceArn"].get("Fn::GetAtt", [None])[0]
+        if source not in resources or resources[source]["Type"] != "AWS::SQS::Queue":
+            continue
+        timeout = resources[mapping["FunctionName"]["Ref"]]["Properties"]["Timeout"]
+        window = mapping.get("MaximumBatchingWindowInSeconds", 0)
+        assert resources[source]["Properties"]["VisibilityTimeout"] >= 6 * timeout + window, source
+        checked.append(source)
+
+    assert checked == ["EnrollmentQueue"]
+
+
+def test_custom_resources_time_out_before_cloudformations_hour(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    customs = {n: r["Properties"] for n, r in resources.items() if r["Type"].startswith("Custom::")}
+
+    assert customs
+    for name, properties in customs.items():
+        function = properties["ServiceToken"]["Fn::GetAtt"][0]
+        assert resources[function]["Properties"]["Timeout"] < properties["ServiceTimeout"] <= 600, name
 
 
 def test_only_the_dispatcher_sends_to_the_enrollment_queue(translated: dict[str, Any]) -> None:
@@ -159,6 +187,38 @@ def test_only_the_dispatcher_sends_to_the_enrollment_queue(translated: dict[str,
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
+
+
+def test_each_stage_has_its_own_event_bus_for_rule_publisher_and_iam(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"]
+    bus, arn = {"Ref": "EventBus"}, {"Fn::GetAtt": ["EventBus", "Arn"]}
+    publisher = resources["PublishCustomerCreatedFunction"]["Properties"]
+    (role,) = resources["PublishCustomerCreatedFunctionRole"]["Properties"]["Policies"]
+    put_events = [s for s in role["PolicyDocument"]["Statement"] if s["Action"] == "events:PutEvents"]
+    pattern_rules = {
+        name: r["Properties"]
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"]
+    }
+
+    assert resources["EventBus"]["Properties"]["Name"] == {"Fn::Sub": "${NamePrefix}patron"}
+    assert Template(parameters={"NamePrefix": "staging-"}).ref("EventBus") == "staging-patron"
+    assert publisher["Environment"]["Variables"]["EVENT_BUS_NAME"] == bus
+    assert [s["Resource"] for s in put_events] == [arn]
+    assert {name: rule["EventBusName"] for name, rule in pattern_rules.items()} == {
+        "CustomerCreatedRule": bus
+    }
+    assert "event-bus/default" not in json.dumps(translated)
+
+
+def test_each_api_has_only_its_prod_stage(translated: dict[str, Any]) -> None:
+    resources = translated["Resources"].values()
+    deployments = [r["Properties"] for r in resources if r["Type"] == "AWS::ApiGateway::Deployment"]
+    stages = [r["Properties"]["StageName"] for r in resources if r["Type"] == "AWS::ApiGateway::Stage"]
+
+    assert len(deployments) == 4
+    assert [d.get("StageName") for d in deployments] == [None] * 4  # SAM's extra "Stage" stage
+    assert stages == ["prod"] * 4
 
 
 IDEMPOTENCY = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}

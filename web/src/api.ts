@@ -55,6 +55,9 @@ function kindOf(status: number): ErrorKind {
 }
 
 export function parseError(status: number, body: unknown): ApiError {
+  // every error carries a top-level `message` (SPEC §1), API Gateway's own and Patron's alike;
+  // Patron's also carry `error: {code, message, details}`
+  const topMessage = isRecord(body) && typeof body.message === "string" ? body.message : "";
   if (isRecord(body) && isRecord(body.error)) {
     const { code, message, details } = body.error;
     const fields = Array.isArray(details)
@@ -62,13 +65,13 @@ export function parseError(status: number, body: unknown): ApiError {
       : [];
     return new ApiError(
       kindOf(status),
-      typeof message === "string" ? message : `The API answered ${status}.`,
+      topMessage || (typeof message === "string" ? message : `The API answered ${status}.`),
       status,
       typeof code === "string" ? code : "",
       fields,
     );
   }
-  const gatewayMessage = isRecord(body) && typeof body.message === "string" ? body.message : "";
+  const gatewayMessage = topMessage;
   if (status === 403 && gatewayMessage === "Missing Authentication Token") {
     return new ApiError("not_deployed", "This API does not have that route: the service is not deployed.", status);
   }
@@ -150,7 +153,10 @@ export function describeError(error: unknown): string {
       case "not_deployed":
         return error.message;
       case "validation": {
-        const fields = error.details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message));
+        // the message names the first invalid fields already; add the ones it leaves out
+        const fields = error.details
+          .filter((d) => !error.message.includes(`${d.field} ${d.message}`))
+          .map((d) => (d.field ? `${d.field}: ${d.message}` : d.message));
         return fields.length ? `${error.message} ${fields.join("; ")}` : error.message;
       }
       default:

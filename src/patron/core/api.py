@@ -3,12 +3,16 @@ of SPEC §1 on every response, and the one mapping from domain errors to HTTP re
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
     _is_or_contains_sequence,
@@ -20,6 +24,7 @@ from pydantic import BaseModel
 
 from patron.core import errors
 from patron.core.observability import logger
+from patron.core.parsing import parse_json
 from patron.core.settings import settings
 
 
@@ -35,8 +40,11 @@ class ErrorBody(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    """The body of every error this platform's code returns (SPEC §1)."""
+    """The body of every error this platform's code returns (SPEC §1). `message` repeats
+    `error.message` at the top level, where API Gateway's own errors carry theirs: a client reads one
+    field whoever answered."""
 
+    message: str
     error: ErrorBody
 
 
@@ -69,13 +77,22 @@ def documented(description: str, model: type[BaseModel]) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 
-def error_response(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
-) -> Response[Any]:
+def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON of an error (SPEC §1): `{"message", "error": {"code", "message", "details"?}}`."""
     error: dict[str, Any] = {"code": code, "message": message}
     if details:
         error["details"] = details
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": error})
+    return {"message": message, "error": error}
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(code, message, details),
+    )
 
 
 def cors_headers(methods: str) -> dict[str, str]:
@@ -92,47 +109,70 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         # loc is ("body" | "path" | "query", field, ...): the field path is what a client can act on
         location = [str(part) for part in error.get("loc", ())]
         field = "body" if error.get("type") == "json_invalid" else ".".join(location[1:]) or "body"
-        details.append({"field": field, "message": error.get("msg", "invalid value")})
+        details.append({"field": field, "message": errors.plain_message(error)})
     return details
 
 
-def _parse_json(body: str) -> Any:
-    """json.loads, with a body nested too deeply for the parser reported as invalid JSON (a 400),
-    not as a RecursionError (a 500)."""
-    try:
-        return json.loads(body)
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", body, 0) from None
-
-
-def _is_json(content_type: str) -> bool:
+def is_json(content_type: str) -> bool:
+    """Whether a Content-Type is JSON: `application/json` or any `+json` type, in any letter case (media
+    types are case-insensitive, RFC 9110 §8.3.1; structured `+json` suffixes, RFC 6838 §4.2.8). No
+    Content-Type at all is taken as JSON, as Powertools does."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type in ("application/json", "") or media_type.endswith("+json")
 
 
-class _StrictBodyValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools (3.37) turns a list into its first element for any parameter that is not a sequence,
-    a rule meant for repeated query strings that it applies to bodies too: `[{...}]` would pass as the
-    object `{...}`. A JSON array body is only for routes whose body parameter is a list."""
+def _decoded_body(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with a base64-encoded body (a binary media type, or bytes that were not UTF-8) as
+    text; `errors.Invalid` when those bytes are not UTF-8, the only encoding of JSON (RFC 8259 §8.1)."""
+    if not (event.get("isBase64Encoded") and event.get("body")):
+        return event
+    try:
+        text = base64.b64decode(event["body"], validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.Invalid("The body is not UTF-8 text; send JSON encoded as UTF-8.") from None
+    return {**event, "body": text, "isBase64Encoded": False}
+
+
+class _StrictRequestValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation (3.37), with the request rules of SPEC §1 it does not have:
+    - the body is parsed as JSON whatever the JSON media type's spelling (Powertools only knows
+      `application/json` in lower case; `PatronResolver.resolve` has already refused other types);
+    - a body must be a JSON object unless the route's body is a list (Powertools turns a list into
+      its first element for any parameter that is not a sequence, and takes `null` as no body);
+    - a query parameter given twice is refused by name (Powertools passes the list on, and the
+      client reads "Input should be a valid integer" for `?limit=2&limit=2`)."""
 
     def handler(self, app: Any, next_middleware: Any) -> Any:
-        body = app.current_event.body
-        if body and body.lstrip().startswith("["):
-            body_params = app.context["_route"].dependant.body_params
-            if body_params and not any(
-                _is_or_contains_sequence(p.field_info.annotation) for p in body_params
-            ):
-                detail = {"field": "body", "message": "must be a JSON object, not an array"}
-                raise errors.Invalid("The request is not valid.", details=[detail])
+        route = app.context["_route"]
+        repeated = app.current_event.multi_value_query_string_parameters or {}
+        for param in route.dependant.query_params:
+            values = repeated.get(param.alias) or []
+            if len(values) > 1 and not _is_or_contains_sequence(param.field_info.annotation):
+                raise errors.Invalid(
+                    f"The query parameter {param.alias} is repeated; give it once.",
+                    details=[{"field": param.alias, "message": "is repeated"}],
+                )
+        body_params = route.dependant.body_params
+        if body_params and app.current_event.body:
+            body = app.current_event.json_body
+            wants_list = any(_is_or_contains_sequence(p.field_info.annotation) for p in body_params)
+            if not wants_list and not isinstance(body, dict):
+                raise errors.Invalid(
+                    "The body must be a JSON object.",
+                    details=[{"field": "body", "message": "must be a JSON object"}],
+                )
         return super().handler(app, next_middleware)
+
+    def _get_body(self, app: Any) -> Any:
+        return app.current_event.json_body
 
 
 class PatronResolver(APIGatewayRestResolver):
     """One per API. `methods` are the API's methods, announced in Access-Control-Allow-Methods."""
 
     def __init__(self, methods: list[str]) -> None:
-        super().__init__(enable_validation=True, json_body_deserializer=_parse_json)
-        self._request_validation_middleware = _StrictBodyValidation()  # type: ignore[no-untyped-call]
+        super().__init__(enable_validation=True, json_body_deserializer=parse_json)
+        self._request_validation_middleware = _StrictRequestValidation()  # type: ignore[no-untyped-call]
         self.cors_methods = ",".join([*sorted(methods), "OPTIONS"])
         self.exception_handler(errors.PatronError)(self._domain_error)
         self.exception_handler(RequestValidationError)(self._validation_error)
@@ -140,18 +180,31 @@ class PatronResolver(APIGatewayRestResolver):
         self.exception_handler(Exception)(self._unexpected_error)
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        body = event.get("body")
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        if body and not _is_json(headers.get("content-type", "")):
-            message = "The request body must be application/json."
-            error = {"error": {"code": errors.UnsupportedMediaType.code, "message": message}}
-            result = {
-                "statusCode": 415,
-                "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps(error),
-            }
-            return self._with_cors(result)
+        if event.get("body") and not is_json(headers.get("content-type") or ""):
+            body = error_body(errors.UnsupportedMediaType.code, "The request body must be application/json.")
+            return self._error_result(415, body)
+        try:
+            event = _decoded_body(event)
+        except errors.Invalid as exc:
+            return self._error_result(400, error_body(exc.code, exc.message))
         return self._with_cors(super().resolve(event, context))
+
+    def _error_result(self, status: int, body: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Content-Type": content_types.APPLICATION_JSON}
+        return self._with_cors({"statusCode": status, "headers": headers, "body": json.dumps(body)})
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}/*\Z") -> Any:
+        # API Gateway's matching: a trailing slash reaches the same resource (as Powertools' REST
+        # resolver has it), and `\Z`, not `$`: `$` also matches before a final newline, so
+        # `/customers/victim-1\n` would reach victim-1
+        return ApiGatewayResolver._compile_regex(rule, base_regex)
+
+    def _convert_matches_into_route_keys(self, match: Any) -> dict[str, str]:
+        # a REST API's proxy event keeps the client's percent-encoding in `path` (pathParameters are
+        # decoded): the values the router cuts out of `path` are decoded here, exactly once
+        return {name: unquote(value) for name, value in match.groupdict().items()}
 
     def _with_cors(self, result: dict[str, Any]) -> dict[str, Any]:
         for name, value in cors_headers(self.cors_methods).items():
@@ -167,7 +220,10 @@ class PatronResolver(APIGatewayRestResolver):
         )
 
     def _validation_error(self, exc: RequestValidationError) -> Response[Any]:
-        return error_response(400, "invalid_request", "The request is not valid.", _field_errors(exc))
+        details = _field_errors(exc)
+        summary = "; ".join(f"{d['field']} {d['message']}" for d in details[:3])
+        more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
+        return error_response(400, "invalid_request", f"The request is not valid: {summary}{more}.", details)
 
     def _route_not_matched(self, exc: Exception) -> Response[Any]:
         # API Gateway only invokes this function for one of its resources, so an unmatched path means

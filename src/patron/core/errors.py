@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import (
@@ -81,3 +82,50 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(
         exc, EndpointConnectionError | ConnectionClosedError | ConnectTimeoutError | ReadTimeoutError
     )
+
+
+# pydantic error types → the plain words a client can act on (SPEC §1: no regular expressions, no
+# "Value error," prefixes, no Python type names); `{name}` is filled from the error's context
+_PLAIN_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+    "string_type": "must be a string",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} characters",
+    "string_pattern_mismatch": "has characters or a format that is not allowed",
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be an integer",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "list_type": "must be a JSON array",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} items",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """The message of one pydantic validation error (an item of `ValidationError.errors()`) as a plain
+    phrase about the field, e.g. "must be an integer"."""
+    template = _PLAIN_MESSAGES.get(str(error.get("type")))
+    if template is not None:
+        try:
+            return template.format(**(error.get("ctx") or {}))
+        except (KeyError, IndexError):
+            pass
+    message = str(error.get("msg") or "is not valid")
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -26,6 +26,7 @@ class Settings(BaseModel):
     CUSTOMER_EMAILS_TABLE: str = "customer_emails"
     # ids workflow (issue 5)
     CUSTOMERS_WORKFLOW_ARN: str = ""
+    EVENT_BUS_NAME: str = ""  # the stage's own bus (template: EventBus)
     # enrollment
     AGE_GROUPS_TABLE: str = "AgeGroupsTable"
     ENROLLMENTS_TABLE: str = "EnrollmentsTable"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Clamped, Context, Decimal, DecimalException, Inexact, Overflow, Rounded, Underflow
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import (
@@ -32,6 +32,12 @@ DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Z
 # DynamoDB numbers: at most 38 significant digits, magnitude in [1E-130, 1E+126)
 MAX_LIFETIME_VALUE = Decimal("1E126")
 MIN_POSITIVE_LIFETIME_VALUE = Decimal("1E-130")
+# the context boto3 serializes DynamoDB numbers with (boto3.dynamodb.types.DYNAMODB_CONTEXT): a number it
+# would round or clamp is refused by boto3 before the request is made
+DYNAMODB_NUMBERS = Context(
+    Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow]
+)
+EXACT = Context(prec=38, Emin=-999999, Emax=999999, traps=[Inexact])
 
 
 def _invalid(message: str) -> PydanticCustomError:
@@ -44,7 +50,7 @@ def _matching(pattern: str, message: str) -> AfterValidator:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
-        if not compiled.search(value):
+        if not compiled.fullmatch(value):  # the whole value: `$` also matches before a final newline
             raise _invalid(message)
         return value
 
@@ -86,11 +92,20 @@ def _json_number(value: Any) -> Any:
 
 
 def _storable(value: Decimal) -> Decimal:
+    """A number DynamoDB can hold, kept as written when boto3's DynamoDB context takes it as is (so
+    `1500.0` stays `1500.0`); otherwise the same number written shorter (`1.000…0` with 40 zeros is `1`,
+    `0E-999` is `0`, a 1 with 44 zeros is `1E+44`)."""
     if value >= MAX_LIFETIME_VALUE or Decimal(0) < value < MIN_POSITIVE_LIFETIME_VALUE:
         raise _invalid("is outside the range a DynamoDB number can hold")
     if len("".join(map(str, value.as_tuple().digits)).strip("0")) > 38:
         raise _invalid("has more than 38 significant digits")
-    return value
+    try:
+        return DYNAMODB_NUMBERS.create_decimal(value)
+    except DecimalException:
+        shorter = value.normalize(EXACT)  # exact: at most 38 significant digits, checked above
+        if shorter == shorter.to_integral_value() and shorter.adjusted() < 38:
+            shorter = shorter.quantize(Decimal(1), context=EXACT)
+        return DYNAMODB_NUMBERS.create_decimal(shorter)
 
 
 def _to_json_number(value: Decimal) -> int | float:
@@ -101,7 +116,7 @@ def _to_json_number(value: Decimal) -> int | float:
 Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100),
-    _matching(r"\S", "must not be blank"),
+    _matching(r"\s*\S[\s\S]*", "must not be blank"),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"}),
 ]
 Phone = Annotated[
@@ -199,7 +214,8 @@ def _absent(value: Any) -> bool:
 
 
 class Customer(BaseModel):
-    """A customer as stored and returned. Optional fields that are not set are absent, not null."""
+    """A customer as stored and returned. Optional fields that are not set are absent, not null. An item
+    another writer made without the fields that have a default on create reads with those defaults."""
 
     customer_id: Annotated[str, Field(description="UUID v4, assigned by the server")]
     first_name: str
@@ -212,10 +228,10 @@ class Customer(BaseModel):
     state: str | None = Field(default=None, exclude_if=_absent)
     postal_code: str | None = Field(default=None, exclude_if=_absent)
     customer_acquisition_date: str
-    preferred_communication_channels: list[Channel]
-    is_loyalty_member: LoyaltyFlag
-    customer_status: CustomerStatus
-    lifetime_value: Money
+    preferred_communication_channels: list[Channel] = Field(default_factory=list)
+    is_loyalty_member: LoyaltyFlag = "n"
+    customer_status: CustomerStatus = "active"
+    lifetime_value: Money = Decimal(0)
 
 
 class CustomerPage(BaseModel):

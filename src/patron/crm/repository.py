@@ -198,7 +198,8 @@ class CustomersRepository:
             index = (EMAIL_INDEX, EMAIL_KEY, email_key)
         elif status is not None:
             index = (STATUS_INDEX, "customer_status", status)
-        if index is None:
+        if index is None:  # the table reads consistently; the indexes cannot (eventually consistent GSIs)
+            request["ConsistentRead"] = True
             result = self._client.scan(**request, **({"ExclusiveStartKey": start} if start else {}))
         else:
             index_name, key_name, key_value = index

@@ -83,12 +83,16 @@ class EnrollmentAccepted(BaseModel):
 
 
 class Enrollment(BaseModel):
+    """An enrollment as stored and returned. Items written by the original system (brief 004) or by
+    another tool may lack `created_at`: it reads as null rather than failing the read or the processor;
+    unknown attributes are ignored."""
+
     enrollment_id: str
     name: str
     age: int
     cpf: str
     status: Status
-    created_at: str
+    created_at: str | None = Field(default=None, description="null for items written without it")
     processed_at: str | None = None
 
 

@@ -51,8 +51,9 @@ class AgeGroupsRepository:
             ) from None
 
     def all(self) -> list[AgeGroup]:
+        """Every age group, strongly consistent: an enrollment right after a group's creation sees it."""
         groups = []
-        for page in self._client.get_paginator("scan").paginate(TableName=self._table):
+        for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
             groups += [AgeGroup.model_validate(from_item(item)) for item in page["Items"]]
         return groups
 

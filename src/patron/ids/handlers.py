@@ -13,13 +13,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
-from patron.core.errors import Invalid
 from patron.core.observability import logger, metrics
 from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import (
     EXECUTION_NAME_PATTERN,
-    ID_PATTERN,
+    CustomerId,
     IdDeletion,
     IdLookup,
     IdRegistration,
@@ -31,9 +30,7 @@ from patron.ids.repository import CustomersWorkflow, IdsRepository
 
 app = PatronResolver(methods=["DELETE", "GET", "POST", "PUT"])
 
-IdPath = Annotated[
-    str, Path(min_length=1, max_length=128, pattern=ID_PATTERN, description="1-128 of [A-Za-z0-9_.:@-]")
-]
+IdPath = Annotated[CustomerId, Path(description="1-128 of [A-Za-z0-9_.:@-]")]
 
 
 ExecutionNamePath = Annotated[
@@ -95,9 +92,6 @@ def delete_customer_id(id: IdPath) -> IdDeletion:
     },
 )
 def submit_workflow(submission: Annotated[WorkflowSubmission, Body()]) -> Response[WorkflowStarted]:
-    if not isinstance(app.current_event.json_body, dict):
-        # Powertools validates a one-element JSON array as its element; the contract wants an object
-        raise Invalid("The body must be a JSON object.", [{"field": "body", "message": "not an object"}])
     return ok(service.submit(submission.id, workflow(), repository()), status=202)
 
 

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
+_ID = re.compile(ID_PATTERN.removeprefix("^").removesuffix("$"))
 
-CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
+
+def _valid_id(value: str) -> str:
+    if not _ID.fullmatch(value):  # the whole value: `$` alone also matches before a final newline
+        raise PydanticCustomError(
+            "invalid_value", "must be 1 to 128 characters, each a letter, a digit or one of _ . : @ -"
+        )
+    return value
+
+
+CustomerId = Annotated[
+    str,
+    AfterValidator(_valid_id),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128, "pattern": ID_PATTERN}),
+]
 
 
 class IdRegistration(BaseModel):

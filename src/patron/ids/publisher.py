@@ -13,13 +13,17 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.observability import logger, masked_errors, metrics
+from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.repository import CustomerEvents
 
 
 @cache
 def events() -> CustomerEvents:
-    return CustomerEvents(boto3.client("events"))
+    bus = settings().EVENT_BUS_NAME
+    if not bus:
+        raise RuntimeError("EVENT_BUS_NAME is not set: the stage's event bus (template: EventBus)")
+    return CustomerEvents(boto3.client("events"), bus)
 
 
 @masked_errors

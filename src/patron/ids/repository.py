@@ -88,9 +88,12 @@ class IdsRepository:
         return "inserted"
 
     def exists(self, customer_id: str) -> bool:
+        """Whether the id is registered, strongly consistent: a workflow run reads what the PUT or the
+        submit that started it has just written."""
         item = self._client.get_item(
             TableName=self._table,
             Key={"id": {"S": customer_id}},
+            ConsistentRead=True,
             ProjectionExpression="#id",
             ExpressionAttributeNames={"#id": "id"},
         )
@@ -205,18 +208,24 @@ class EventNotPublished(RuntimeError):
 
 
 class CustomerEvents:
-    """CustomerCreated events on the default event bus."""
+    """CustomerCreated events on the stage's own event bus (`bus`: its name)."""
 
     SOURCE = "customer.api"
     CREATED = "CustomerCreated"
 
-    def __init__(self, client: EventBridgeClient) -> None:
+    def __init__(self, client: EventBridgeClient, bus: str) -> None:
         self._client = client
+        self._bus = bus
 
     def customer_created(self, customer_id: str) -> None:
         answer = self._client.put_events(
             Entries=[
-                {"Source": self.SOURCE, "DetailType": self.CREATED, "Detail": json.dumps({"id": customer_id})}
+                {
+                    "EventBusName": self._bus,
+                    "Source": self.SOURCE,
+                    "DetailType": self.CREATED,
+                    "Detail": json.dumps({"id": customer_id}),
+                }
             ]
         )
         if answer.get("FailedEntryCount", 0):

@@ -5,6 +5,7 @@ their period, and `patron events fire RULE` fires any rule on demand through the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -38,7 +39,11 @@ SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 def create_rules(template: Template) -> list[str]:
+    """Create the template's event buses, then its rules and their targets; the rules' names."""
     client = boto3.client("events")
+    for logical_id in template.of_type("AWS::Events::EventBus"):
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_event_bus(Name=template.physical_name(logical_id))
     names = []
     for logical_id in template.of_type("AWS::Events::Rule"):
         props = template.properties(logical_id)
@@ -134,15 +139,18 @@ class UnknownRule(LookupError):
 
 
 def fire(rule_name: str, endpoint_url: str | None = None) -> list[str]:
-    """Deliver a scheduled event to every target of the rule, now, whatever its state or schedule."""
+    """Deliver a scheduled event to every target of the rule (on any bus), now, whatever its state or
+    schedule."""
     client = boto3.client("events", endpoint_url=endpoint_url)
-    try:
-        rule = client.describe_rule(Name=rule_name)
-    except client.exceptions.ResourceNotFoundException as exc:
-        raise UnknownRule(f"there is no rule named {rule_name!r}") from exc
-    event = scheduled_event(rule["Arn"])
-    targets = client.list_targets_by_rule(Rule=rule_name)["Targets"]
-    return [deliver(target, event, endpoint_url) for target in targets]
+    for bus in client.list_event_buses()["EventBuses"]:
+        try:
+            rule = client.describe_rule(Name=rule_name, EventBusName=bus["Name"])
+        except client.exceptions.ResourceNotFoundException:
+            continue
+        event = scheduled_event(rule["Arn"])
+        targets = client.list_targets_by_rule(Rule=rule_name, EventBusName=bus["Name"])["Targets"]
+        return [deliver(target, event, endpoint_url) for target in targets]
+    raise UnknownRule(f"there is no rule named {rule_name!r}")
 
 
 def rate_seconds(expression: str) -> int | None:

@@ -35,8 +35,9 @@ class CompiledRoute:
 
 
 def compile_path(path: str) -> re.Pattern[str]:
-    """`/customers/{id}` → a regex over the raw (still percent-encoded) path; `{proxy+}` spans
-    segments."""
+    r"""`/customers/{id}` → a regex over the raw (still percent-encoded) path; `{proxy+}` spans
+    segments. As on API Gateway, a trailing slash reaches the same resource (`/customers/` is
+    `/customers`); `\Z` matches the end of the path only (`$` would also match before a final newline)."""
     parts = []
     for segment in path.strip("/").split("/"):
         greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
@@ -47,7 +48,7 @@ def compile_path(path: str) -> re.Pattern[str]:
             parts.append(f"(?P<{single.group(1)}>[^/]+)")
         else:
             parts.append(re.escape(segment))
-    return re.compile("^/" + "/".join(parts) + "$")
+    return re.compile("^/" + "/".join(parts) + r"/?\Z")
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -73,7 +74,10 @@ class Gateway:
         self.api_keys = api_keys
         self.extra = extra or {}  # exact local paths: /health, /config.json
         self.prefixes = prefixes or {}  # local path trees: /docs
-        self.fallback = fallback  # everything else: the web console
+        self.fallback = fallback  # everything else a GET or HEAD asks for: the web console
+        # API Gateway's answer to a path no API has carries the gateway-response headers every API shares
+        shared = [set(api.gateway_response_headers.items()) for api in apis.values()]
+        self.unknown_path_headers = dict(set.intersection(*shared)) if shared else {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -83,18 +87,22 @@ class Gateway:
     def dispatch(self, request: Request) -> Response:
         raw_path = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
         raw_path = raw_path.split("?", 1)[0]
+        first, _, rest = raw_path.lstrip("/").partition("/")
+        api = self.apis.get(first)
+        if api is not None:
+            return self.serve_api(api, "/" + rest, request)
+        if request.method not in ("GET", "HEAD"):
+            # not for an API, and not a read of the console: what API Gateway answers a path it does
+            # not know (SPEC §1), so a `POST /seed` without its service prefix is never a 2xx
+            return json_response(403, {"message": "Missing Authentication Token"}, self.unknown_path_headers)
         if request.path in self.extra:
             return self.extra[request.path](request)
         for prefix, endpoint in self.prefixes.items():
             if request.path == prefix or request.path.startswith(prefix + "/"):
                 return endpoint(request)
-        first, _, rest = raw_path.lstrip("/").partition("/")
-        api = self.apis.get(first)
-        if api is None:
-            if self.fallback is not None:
-                return self.fallback(request)
-            return json_response(404, {"message": "Not Found"})
-        return self.serve_api(api, "/" + rest, request)
+        if self.fallback is not None:
+            return self.fallback(request)
+        return json_response(404, {"message": "Not Found"})
 
     def serve_api(self, api: Api, raw_path: str, request: Request) -> Response:
         gateway_headers = api.gateway_response_headers
@@ -129,8 +137,9 @@ class Gateway:
 def proxy_event(
     route: Route, raw_path: str, raw_params: dict[str, str], request: Request, body: bytes
 ) -> dict[str, Any]:
-    """A REST API (v1) Lambda proxy integration event, as API Gateway builds it."""
-    path = unquote(raw_path)
+    """A REST API (v1) Lambda proxy integration event, as API Gateway builds it: `path` keeps the
+    client's percent-encoding, `pathParameters` are decoded once."""
+    path = raw_path
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for name, value in request.headers.items():

@@ -5,7 +5,8 @@ Source: AWS CloudFormation User Guide, "CloudFormation template Parameters synta
 `Type` (String, Number, List<Number>, CommaDelimitedList), `AllowedValues`, `AllowedPattern` (the whole
 value must match), `MinLength`/`MaxLength` (String), `MinValue`/`MaxValue` (Number), and
 `ConstraintDescription`, which replaces the default message of a failed constraint. The messages are
-CloudFormation's own (`Parameter 'X' must be one of AllowedValues`, ...).
+CloudFormation's own (`Parameter 'X' must be one of AllowedValues`, ...), followed by
+the allowed values and the value given, so that the one line says what to change.
 """
 
 from __future__ import annotations
@@ -41,21 +42,21 @@ def _check_one(name: str, spec: dict[str, Any], value: str) -> None:
     )
     for item in items:
         if "Number" in kind and _number(item) is None:
-            raise ParameterError(f"Parameter '{name}' must be a number.")
+            raise ParameterError(f"Parameter '{name}' must be a number. (got {item!r})")
         failure = _constraint_failure(spec, item, numeric="Number" in kind)
         if failure:
             description = spec.get("ConstraintDescription")
             raise ParameterError(
-                f"Parameter '{name}' failed to satisfy constraint: {description}"
+                f"Parameter '{name}' failed to satisfy constraint: {description} (got {item!r})"
                 if description
-                else f"Parameter '{name}' {failure}"
+                else f"Parameter '{name}' {failure} (got {item!r})"
             )
 
 
 def _constraint_failure(spec: dict[str, Any], value: str, *, numeric: bool) -> str | None:
     allowed = spec.get("AllowedValues")
     if allowed is not None and not any(_same(value, option, numeric=numeric) for option in allowed):
-        return "must be one of AllowedValues"
+        return f"must be one of AllowedValues ({', '.join(str(option) for option in allowed)})"
     pattern = spec.get("AllowedPattern")
     if pattern is not None and re.fullmatch(str(pattern), value) is None:
         return f"must match pattern {pattern}"

@@ -186,6 +186,7 @@ class Template:
             "AWS::Serverless::Function": "FunctionName",
             "AWS::Serverless::StateMachine": "Name",
             "AWS::Events::Rule": "Name",
+            "AWS::Events::EventBus": "Name",
             "AWS::S3::Bucket": "BucketName",
             "AWS::SNS::Topic": "TopicName",
             "AWS::Logs::LogGroup": "LogGroupName",
@@ -219,12 +220,15 @@ class Template:
 
     def arn(self, logical_id: str) -> str:
         physical = self.physical_name(logical_id)
+        bus = self.resolve(self.resources[logical_id].get("Properties", {}).get("EventBusName", "default"))
         arns = {
             "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical}",
             "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical}",
             "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{physical}",
             "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{physical}",
-            "AWS::Events::Rule": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{physical}",
+            "AWS::Events::Rule": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/"
+            + (physical if bus == "default" else f"{bus}/{physical}"),
+            "AWS::Events::EventBus": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{physical}",
             "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
             "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical}",
             "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}:*",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from patron.core import errors
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
+from patron.core.parsing import parse_json
 from patron.core.settings import settings
 from patron.core.types import Email, normalize_email
 from patron.marketing.models import (
@@ -50,17 +50,17 @@ def _state_machine_name(arn: str) -> str:
 )
 def start_execution(request: ExecutionRequest) -> ExecutionStarted:
     try:
-        batch = json.loads(request.input)
-    except json.JSONDecodeError:
+        batch = parse_json(request.input, what="The input")
+    except errors.Invalid as exc:
         raise errors.Invalid(
-            "The request is not valid.", details=[{"field": "input", "message": "must be a JSON document"}]
+            exc.message, details=[{"field": "input", "message": "must be a JSON document"}]
         ) from None
     if request.stateMachineArn is not None and not (
         request.stateMachineArn.startswith("arn:aws:states:")
         and _state_machine_name(request.stateMachineArn) == _state_machine_name(pipeline().arn)
     ):
         raise errors.Invalid(
-            "The request is not valid.",
+            "The request is not valid: stateMachineArn must be this stack's marketing state machine.",
             details=[{"field": "stateMachineArn", "message": "must be this stack's marketing state machine"}],
         )
     started = pipeline().start(batches().pack(batch))

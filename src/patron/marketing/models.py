@@ -44,10 +44,13 @@ class Summary(BaseModel):
 
 
 class StoredInterests(BaseModel):
+    """A stored item as returned. Items the original pipeline (brief 000) or another tool wrote may lack
+    `updated_at` or `Name` (null then) or hold the interests as a string set."""
+
     Email: str
-    Name: str
-    MarketingInterests: list[str]
-    updated_at: str
+    Name: str | None = Field(default=None, description="null for items written without it")
+    MarketingInterests: list[str] = Field(default_factory=list)
+    updated_at: str | None = Field(default=None, description="null for items written without it")
 
 
 class ExecutionRequest(BaseModel):

@@ -11,14 +11,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from patron.core.errors import is_transient
+from patron.core.parsing import json_default
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
+
+_deserializer = TypeDeserializer()
 
 BATCH_WRITE_LIMIT = 25  # items per BatchWriteItem request
 MAX_WRITE_ATTEMPTS = 8
@@ -76,12 +80,32 @@ class InterestsRepository:
         item = self._client.get_item(TableName=self._table, Key={"Email": {"S": email}}).get("Item")
         if item is None:
             return None
+        values = {name: _deserializer.deserialize(value) for name, value in item.items()}
+        interests = values.get("MarketingInterests") or []  # a list, or a set from another writer
         return {
-            "Email": item["Email"]["S"],
-            "Name": item["Name"]["S"],
-            "MarketingInterests": [value["S"] for value in item["MarketingInterests"]["L"]],
-            "updated_at": item["updated_at"]["S"],
+            "Email": values["Email"],
+            "Name": values.get("Name"),
+            "MarketingInterests": [
+                str(value) for value in (sorted(interests) if isinstance(interests, set) else interests)
+            ],
+            "updated_at": values.get("updated_at"),
         }
+
+
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit
+
+
+def item_bytes(record: dict[str, Any]) -> int:
+    """The size DynamoDB counts for a record's stored item (attribute names and values in UTF-8; a
+    list: 3 bytes, plus 1 byte per element), per "DynamoDB item sizes and formats" (developer guide)."""
+    size = 0
+    for name, value in _item({**record, "updated_at": "2000-01-01T00:00:00Z"}).items():
+        size += len(name.encode())
+        if "L" in value:
+            size += 3 + sum(1 + len(element["S"].encode()) for element in value["L"])
+        else:
+            size += len(value["S"].encode())
+    return size
 
 
 def _item(record: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +128,7 @@ class BatchStore:
         self._bucket = bucket
 
     def pack(self, state: Any) -> Any:
-        body = json.dumps(state, separators=(",", ":"))
+        body = json.dumps(state, separators=(",", ":"), default=json_default)
         if len(body.encode()) <= self.INLINE_LIMIT:
             return state
         key = f"states/{time.strftime('%Y/%m/%d')}/{uuid.uuid4()}.json"
@@ -130,7 +154,7 @@ class Pipeline:
     def start(self, execution_input: Any) -> dict[str, str]:
         name = str(uuid.uuid4())
         started = self._client.start_execution(
-            stateMachineArn=self.arn, name=name, input=json.dumps(execution_input)
+            stateMachineArn=self.arn, name=name, input=json.dumps(execution_input, default=json_default)
         )
         return {
             "executionArn": started["executionArn"],

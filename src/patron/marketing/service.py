@@ -8,10 +8,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from patron.core.errors import plain_message
 from patron.core.observability import logger
+from patron.core.parsing import depth
 from patron.core.types import normalize_email
 from patron.marketing.models import MarketingRecord, RecordError, Rejected, Summary
-from patron.marketing.repository import InterestsRepository
+from patron.marketing.repository import MAX_ITEM_BYTES, InterestsRepository, item_bytes
+
+# a record (extra fields included) nested deeper than this is rejected alone: every later step reads and
+# writes it as JSON, and none needs more than the record's own two levels
+MAX_RECORD_DEPTH = 32
 
 
 class InvalidBatch(Exception):
@@ -21,22 +27,44 @@ class InvalidBatch(Exception):
 def validate(batch: Any) -> tuple[list[dict[str, Any]], list[Rejected]]:
     """Valid records (e-mail normalised), and the invalid ones with their index and reasons."""
     if not isinstance(batch, list):
-        raise InvalidBatch(f"the input must be a JSON array of records, not {type(batch).__name__}")
+        raise InvalidBatch(f"the input must be a JSON array of records, not {_json_kind(batch)}")
     valid: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     for index, raw in enumerate(batch):
+        if depth(raw) > MAX_RECORD_DEPTH:
+            message = f"is nested more than {MAX_RECORD_DEPTH} levels deep"
+            rejected.append(Rejected(index=index, errors=[RecordError(field="record", message=message)]))
+            continue
         try:
             record = MarketingRecord.model_validate(raw)
         except ValidationError as exc:
             rejected.append(Rejected(index=index, errors=_errors(exc)))
             continue
-        valid.append({**record.model_dump(), "Email": normalize_email(record.Email)})
+        stored = {**record.model_dump(), "Email": normalize_email(record.Email)}
+        if stored["MarketingOptIn"] and item_bytes(stored) > MAX_ITEM_BYTES:
+            message = "would be larger than DynamoDB's 400 KB item limit once stored"
+            rejected.append(Rejected(index=index, errors=[RecordError(field="record", message=message)]))
+            continue
+        valid.append(stored)
     return valid, rejected
+
+
+def _json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words (a message never names a Python type)."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "null" if value is None else "a number"
 
 
 def _errors(exc: ValidationError) -> list[RecordError]:
     return [
-        RecordError(field=".".join(str(part) for part in error["loc"]) or "record", message=error["msg"])
+        RecordError(
+            field=".".join(str(part) for part in error["loc"]) or "record", message=plain_message(error)
+        )
         for error in exc.errors(include_url=False)
     ]
 

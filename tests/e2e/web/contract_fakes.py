@@ -35,14 +35,21 @@ SAMPLE_NAMES = ["Ana Silva", "Ben Okafor", "Chloe Martin", "Dev Patel", "Eva Nov
                 "Femi Adeyemi", "Grace Kim", "Hugo Laurent", "Iris Tanaka", "Jon Berg"]  # fmt: skip
 
 
+def error(code: str, message: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The error body of SPEC §1: the message at the top level and in `error`."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return {"message": message, "error": body}
+
+
 def invalid(details: list[dict[str, str]]) -> tuple[int, Any]:
-    return 400, {
-        "error": {"code": "invalid_request", "message": "The request is not valid.", "details": details}
-    }
+    summary = "; ".join(f"{d['field']} {d['message']}" for d in details)
+    return 400, error("invalid_request", f"The request is not valid: {summary}.", details)
 
 
 def not_found(what: str) -> tuple[int, Any]:
-    return 404, {"error": {"code": "not_found", "message": f"{what} was not found."}}
+    return 404, error("not_found", f"{what} was not found.")
 
 
 @dataclass
@@ -121,24 +128,20 @@ class ContractFakes:
             {"field": name, "message": "unknown field"} for name in body if name not in CUSTOMER_FIELDS
         ]
         required = ("first_name", "last_name", "email_address") if customer_id is None else ()
-        details += [{"field": name, "message": "Field required"} for name in required if name not in body]
+        details += [{"field": name, "message": "is required"} for name in required if name not in body]
         email = body.get("email_address")
         if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email)):
-            details.append({"field": "email_address", "message": "value is not a valid email address"})
+            details.append({"field": "email_address", "message": "is not a valid e-mail address"})
         value = body.get("lifetime_value", 0)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            details.append(
-                {"field": "lifetime_value", "message": "Input should be greater than or equal to 0"}
-            )
+            details.append({"field": "lifetime_value", "message": "must be at least 0"})
         if details:
             return invalid(details)
         if email and any(
             c["email_address"].lower() == str(email).lower() and c["customer_id"] != customer_id
             for c in self.customers.values()
         ):
-            return 409, {
-                "error": {"code": "conflict", "message": "A customer with that e-mail address exists."}
-            }
+            return 409, error("conflict", "A customer with that e-mail address exists.")
         if customer_id is None:
             customer = {
                 "customer_id": str(uuid.uuid4()),

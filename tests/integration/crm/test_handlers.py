@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -308,6 +309,105 @@ def test_lifetime_value_round_trips_exactly(
     assert customer["lifetime_value"] == updated["lifetime_value"] == fetched["lifetime_value"] == sent
     assert repr(fetched["lifetime_value"]) == repr(sent) or fetched["lifetime_value"] == int(sent)
     assert customers_in_table(dynamodb)[customer["customer_id"]]["lifetime_value"] == {"N": stored}
+
+
+def with_lifetime_value(literal: str) -> str:
+    """A create body whose lifetime_value is this JSON number literal, as written."""
+    return json.dumps(customer_body()).replace('"lifetime_value": 1500.0', f'"lifetime_value": {literal}')
+
+
+@pytest.mark.parametrize(
+    ("literal", "stored"),
+    [
+        ("12345678901234567.89", "12345678901234567.89"),
+        ("0.1", "0.1"),
+        ("1E+2", "1E+2"),
+        ("12345678901234567890123456789012345678", "12345678901234567890123456789012345678"),
+        # the same numbers, written in a way boto3's DynamoDB context would round or clamp
+        ("1." + "0" * 42, "1"),
+        ("1" + "0" * 44, "1E+44"),
+        ("0E-999", "0"),
+        ("0.000000000000000000000000000000000000000000010", "1.0E-44"),
+    ],
+)
+def test_a_number_is_stored_exactly_as_written(call: Call, dynamodb: Any, literal: str, stored: str) -> None:
+
+    status, customer, _ = call("POST", "/customers", body=with_lifetime_value(literal))
+
+    assert status == 201
+    assert customers_in_table(dynamodb)[customer["customer_id"]]["lifetime_value"] == {"N": stored}
+
+
+@pytest.mark.parametrize(
+    ("literal", "message"),
+    [
+        ("123456789012345678901234567890123456789", "has more than 38 significant digits"),
+        ("1e126", "is outside the range a DynamoDB number can hold"),
+        ("1e-131", "is outside the range a DynamoDB number can hold"),
+    ],
+)
+def test_a_number_dynamodb_cannot_hold_is_400(call: Call, dynamodb: Any, literal: str, message: str) -> None:
+
+    status, body, _ = call("POST", "/customers", body=with_lifetime_value(literal))
+
+    assert status == 400
+    assert body["error"]["details"] == [{"field": "lifetime_value", "message": message}]
+    assert customers_in_table(dynamodb) == {}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"email_address": "ann@example.com\n"},
+        {"email_address": "ann@example.com\r"},
+        {"email_address": "ann\u0000@example.com"},
+        {"phone_number": "555-0123\n"},
+        {"phone_number": "555\t0123"},
+        {"date_of_birth": "1990-01-01\n"},
+        {"customer_acquisition_date": "2024-05-01T09:30:00Z\n"},
+    ],
+)
+def test_a_control_character_is_never_valid_in_an_email_phone_or_date(
+    call: Call, dynamodb: Any, change: dict[str, str]
+) -> None:
+    status, body, _ = call("POST", "/customers", body=customer_body(**change))
+
+    assert status == 400
+    assert detail_fields(body) == set(change)
+    assert customers_in_table(dynamodb) == {}
+
+
+def test_a_customer_written_without_the_defaulted_fields_reads_with_their_defaults(
+    call: Call, dynamodb: Any
+) -> None:
+    # an item another writer made: no channels, loyalty flag, status or lifetime value; a channel set
+    customer_id = str(uuid.uuid4())
+    dynamodb.put_item(
+        TableName="customers",
+        Item={
+            "customer_id": {"S": customer_id},
+            "first_name": {"S": "Old"},
+            "last_name": {"S": "Record"},
+            "email_address": {"S": "old@example.com"},
+            "customer_acquisition_date": {"S": "2019-01-01T00:00:00Z"},
+            "imported_from": {"S": "legacy-crm"},
+        },
+    )
+
+    status, customer, _ = call("GET", ITEM, customer_id)
+
+    assert status == 200
+    assert customer == {
+        "customer_id": customer_id,
+        "first_name": "Old",
+        "last_name": "Record",
+        "email_address": "old@example.com",
+        "customer_acquisition_date": "2019-01-01T00:00:00Z",
+        "preferred_communication_channels": [],
+        "is_loyalty_member": "n",
+        "customer_status": "active",
+        "lifetime_value": 0,
+    }
 
 
 # ------------------------------------------------------------------------------ list

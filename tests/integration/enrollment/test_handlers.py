@@ -12,6 +12,7 @@ from tests.events import api_event, header
 
 from patron.core.settings import settings
 from patron.enrollment.handlers import lambda_handler
+from patron.enrollment.repository import to_item
 
 Call = Callable[..., tuple[int, Any]]
 
@@ -223,6 +224,20 @@ def test_status_check_returns_the_full_enrollment(call: Call, make_group: Callab
         "processed_at": None,
     }
     assert body["created_at"].endswith("+00:00")
+
+
+def test_status_check_of_a_legacy_item_without_created_at_reads_it_as_null(call: Call, dynamodb: Any) -> None:
+    # the original system's shape: no created_at, and an attribute this service does not know
+    item = {"enrollment_id": "legacy-1", "name": "Ann", "age": 30, "cpf": "12345678900", "status": "PENDING"}
+    dynamodb.put_item(
+        TableName="EnrollmentsTable",
+        Item={**to_item(item), "source": {"S": "original-system"}},
+    )
+
+    status, body = call("GET", "/enrollments/{id}", {"id": "legacy-1"})
+
+    assert status == 200
+    assert body == {**item, "created_at": None, "processed_at": None}
 
 
 def test_status_check_of_an_unknown_enrollment_is_404(call: Call) -> None:

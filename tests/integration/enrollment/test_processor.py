@@ -35,19 +35,21 @@ def no_delay(cloud: None, monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return delays
 
 
-def pending(dynamodb: Any, name: str = "John Doe") -> str:
+def pending(dynamodb: Any, name: str = "John Doe", legacy: bool = False) -> str:
+    """A PENDING item; `legacy`: in the original system's shape (no created_at, an extra attribute)."""
     enrollment_id = str(uuid.uuid4())
-    dynamodb.put_item(
-        TableName="EnrollmentsTable",
-        Item={
-            "enrollment_id": {"S": enrollment_id},
-            "name": {"S": name},
-            "age": {"N": "22"},
-            "cpf": {"S": "12345678900"},
-            "status": {"S": "PENDING"},
-            "created_at": {"S": "2026-11-22T00:00:00+00:00"},
-        },
-    )
+    item = {
+        "enrollment_id": {"S": enrollment_id},
+        "name": {"S": name},
+        "age": {"N": "22"},
+        "cpf": {"S": "12345678900"},
+        "status": {"S": "PENDING"},
+        "created_at": {"S": "2026-11-22T00:00:00+00:00"},
+    }
+    if legacy:
+        del item["created_at"]
+        item["source"] = {"S": "original-system"}
+    dynamodb.put_item(TableName="EnrollmentsTable", Item=item)
     return enrollment_id
 
 
@@ -58,6 +60,18 @@ def stored(dynamodb: Any, enrollment_id: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- processor
+def test_a_legacy_item_without_created_at_is_processed(
+    dynamodb: Any, no_delay: list[float], lambda_context: Any
+) -> None:
+    enrollment_id = pending(dynamodb, legacy=True)
+
+    result = processor.lambda_handler({"Records": [message(enrollment_id)]}, lambda_context)
+
+    assert result == {"batchItemFailures": []}
+    assert stored(dynamodb, enrollment_id)["status"] == {"S": "PROCESSED"}
+    assert "created_at" not in stored(dynamodb, enrollment_id)
+
+
 def test_a_pending_enrollment_is_processed_after_the_configured_delay(
     dynamodb: Any, no_delay: list[float], lambda_context: Any
 ) -> None:

@@ -66,6 +66,9 @@ def test_the_brief_placeholder_arn_names_the_same_machine(machine: Any, lambda_c
         ),
         ({"input": "[]", "stateMachineArn": "MarketingPreferencesStateMachine"}, "stateMachineArn"),
         ({"input": "[not json"}, "input"),
+        ({"input": '[{"Name": NaN}]'}, "input"),
+        ({"input": "[" * 5000 + "]" * 5000}, "input"),
+        ({"input": '[{"n": ' + "9" * 5000 + "}]"}, "input"),
         ({"input": ["already", "parsed"]}, "input"),
         ({}, "input"),
         ({"input": "[]", "extra": 1}, "extra"),
@@ -79,6 +82,19 @@ def test_a_bad_execution_request_is_a_400_naming_the_field(
     assert status == 400
     assert field in [detail["field"] for detail in error["error"]["details"]]
     assert machine.list_executions(stateMachineArn=MACHINE_ARN)["executions"] == []
+
+
+def test_exact_numbers_in_ignored_fields_reach_the_pipeline_as_json(
+    machine: Any, lambda_context: Any
+) -> None:
+    raw = '[{"Name": "A", "Email": "a@example.com", "MarketingOptIn": true, "MarketingInterests": [], '
+    raw += '"Score": 0.1, "Big": 1e400, "Count": 7}]'
+
+    status, accepted = call(lambda_context, "POST", "/preferences", body=raw)
+
+    assert status == 202
+    forwarded = execution_input(machine, accepted["executionArn"])[0]
+    assert (forwarded["Score"], forwarded["Big"], forwarded["Count"]) == (0.1, 10**400, 7)
 
 
 def test_preferences_take_the_array_itself(machine: Any, lambda_context: Any) -> None:
@@ -142,6 +158,32 @@ def test_stored_preferences_are_read_by_email_case_insensitively(dynamodb: Any, 
         "MarketingInterests": ["newsletters"],
         "updated_at": "2026-11-22T00:00:00Z",
     }
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        # the original pipeline's shape: no updated_at
+        (
+            {"Name": {"S": "Ann"}, "MarketingInterests": {"L": [{"S": "news"}]}},
+            {"Name": "Ann", "MarketingInterests": ["news"], "updated_at": None},
+        ),
+        # another tool: a string set, no Name, an attribute this service does not know
+        (
+            {"MarketingInterests": {"SS": ["b", "a"]}, "Source": {"S": "crm-export"}},
+            {"Name": None, "MarketingInterests": ["a", "b"], "updated_at": None},
+        ),
+        ({}, {"Name": None, "MarketingInterests": [], "updated_at": None}),
+    ],
+)
+def test_stored_preferences_written_by_others_are_readable(
+    dynamodb: Any, lambda_context: Any, item: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    dynamodb.put_item(TableName="MarketingInterests", Item={"Email": {"S": "ann@example.com"}, **item})
+
+    status, stored = call(lambda_context, "GET", "/preferences/{email}", {"email": "ann@example.com"})
+
+    assert (status, stored) == (200, {"Email": "ann@example.com", **expected})
 
 
 @pytest.mark.parametrize(("email", "status"), [("nobody@example.com", 404), ("not-an-email", 400)])

@@ -61,6 +61,43 @@ def test_invalid_records_are_reported_and_the_rest_go_on(dynamodb: Any, lambda_c
     assert output["stored"] == 1
 
 
+def test_a_record_too_large_for_dynamodb_is_rejected_alone_and_the_rest_are_stored(
+    dynamodb: Any, lambda_context: Any
+) -> None:
+    # 30 records, so the large one shares a 25-item BatchWriteItem chunk with others
+    batch = [make_record(i) for i in range(30)]
+    batch[3] = make_record(3, MarketingInterests=["x" * 1000] * 410)  # ~410 KB once stored
+
+    output = run_pipeline(batch, lambda_context)
+
+    assert output["rejected"] == [
+        {
+            "index": 3,
+            "errors": [
+                {
+                    "field": "record",
+                    "message": "would be larger than DynamoDB's 400 KB item limit once stored",
+                }
+            ],
+        }
+    ]
+    assert output["stored"] == 29
+    assert item(dynamodb, "customer3@example.com") is None
+    assert item(dynamodb, "customer29@example.com") is not None
+
+
+def test_a_record_nested_too_deeply_is_rejected_alone(dynamodb: Any, lambda_context: Any) -> None:
+    deep: Any = "x"
+    for _ in range(40):
+        deep = {"a": deep}
+    batch = [make_record(0, Extra=deep), make_record(1)]
+
+    output = run_pipeline(batch, lambda_context)
+
+    assert [(r["index"], r["errors"][0]["field"]) for r in output["rejected"]] == [(0, "record")]
+    assert output["stored"] == 1
+
+
 def test_input_that_is_not_an_array_fails_with_a_named_error(cloud: None, lambda_context: Any) -> None:
     with pytest.raises(InvalidBatch):
         steps.validate_data({"not": "an array"}, lambda_context)

@@ -85,13 +85,15 @@ def test_the_templates_rules_are_created_with_their_targets(cloud: None, templat
     assert sorted(events.create_rules(template)) == ["customer-created-to-sfn", "customer-scan-schedule"]
 
     client = boto3.client("events")
-    created = client.describe_rule(Name="customer-created-to-sfn")
+    assert client.describe_event_bus(Name="patron")["Arn"].endswith(":event-bus/patron")
+    created = client.describe_rule(Name="customer-created-to-sfn", EventBusName="patron")
+    assert created["Arn"] == "arn:aws:events:us-east-1:123456789012:rule/patron/customer-created-to-sfn"
     assert json.loads(created["EventPattern"]) == {
         "source": ["customer.api"],
         "detail-type": ["CustomerCreated"],
     }
     assert created["State"] == "ENABLED"
-    (target,) = client.list_targets_by_rule(Rule="customer-created-to-sfn")["Targets"]
+    (target,) = client.list_targets_by_rule(Rule="customer-created-to-sfn", EventBusName="patron")["Targets"]
     assert target["Arn"] == "arn:aws:states:us-east-1:123456789012:stateMachine:customers-workflow"
     assert target["InputPath"] == "$.detail"
     schedule = client.describe_rule(Name="customer-scan-schedule")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patron.local.cloud import EnvironmentConflict, function_environment
+from patron.local.parameters import ParameterError
 from patron.local.template import Template
 
 RAW = {
@@ -76,3 +77,29 @@ def test_one_variable_name_must_mean_one_value_across_functions() -> None:
 
     with pytest.raises(EnvironmentConflict, match="TABLE"):
         function_environment(Template(raw))
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "refusal"),
+    [
+        (
+            "NamePrefix",
+            "Staging-",
+            "empty, or at most 11 characters",
+        ),  # AllowedPattern, ConstraintDescription
+        ("NamePrefix", "abcdefghijk-", "empty, or at most 11 characters"),  # MaxLength
+        ("ThrottleRateLimit", "fast", "must be a number"),
+        ("ProcessingDelaySeconds", "16", "must be a number not greater than 15"),
+        ("QuotaLimit", "0", "must be a number not less than 1"),
+        ("CpfValidation", "strict", "must be one of AllowedValues (format, checksum)"),
+    ],
+)
+def test_the_project_templates_constraints_refuse_bad_values(
+    parameter: str, value: str, refusal: str
+) -> None:
+    with pytest.raises(ParameterError) as raised:
+        Template(parameters={parameter: value})
+
+    assert str(raised.value).startswith(f"Parameter '{parameter}' ")
+    assert refusal in str(raised.value)
+    assert repr(value) in str(raised.value)

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from tests.marketing import make_record
 
-from patron.marketing.repository import BatchStore, InterestsRepository, UnprocessedItemsRemain
+from patron.marketing.repository import BatchStore, InterestsRepository, UnprocessedItemsRemain, item_bytes
 
 TABLE = "MarketingInterests"
 
@@ -103,3 +103,11 @@ def test_small_states_stay_inline_and_large_ones_travel_through_s3(cloud: None, 
     assert packed_large["ref"]["bucket"] == bucket
     assert store.unpack(packed_large) == large
     assert store.unpack(small) == small
+
+
+def test_item_bytes_counts_as_dynamodb_does() -> None:
+    # names + values in UTF-8; the list: 3 bytes + 1 per element (developer guide, item sizes)
+    record = {"Email": "a@b.co", "Name": "Zoë", "MarketingInterests": ["ab", "c"]}
+
+    expected = (5 + 6) + (4 + 4) + (18 + 3 + (1 + 2) + (1 + 1)) + (10 + 20)
+    assert item_bytes(record) == expected

@@ -69,10 +69,14 @@ def test_opting_out_may_have_no_interests() -> None:
     assert valid[0]["MarketingInterests"] == []
 
 
-@pytest.mark.parametrize("batch", [{"records": []}, "[]", 3, None])
-def test_input_that_is_not_an_array_is_an_invalid_batch(batch: Any) -> None:
-    with pytest.raises(service.InvalidBatch):
+@pytest.mark.parametrize(
+    ("batch", "kind"), [({"records": []}, "an object"), ("[]", "a string"), (3, "a number"), (None, "null")]
+)
+def test_input_that_is_not_an_array_is_an_invalid_batch_named_in_json_words(batch: Any, kind: str) -> None:
+    with pytest.raises(service.InvalidBatch) as raised:
         service.validate(batch)
+
+    assert str(raised.value) == f"the input must be a JSON array of records, not {kind}"
 
 
 def test_the_last_occurrence_of_an_email_wins() -> None:
