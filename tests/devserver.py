@@ -79,11 +79,11 @@ class DevServer:
             self.process.kill()
             raise
 
-    def aws(self, service: str) -> Any:
+    def aws(self, service: str, region: str = "us-east-1") -> Any:
         return boto3.client(
             service,
             endpoint_url=f"http://127.0.0.1:{self.aws_port}",
-            region_name="us-east-1",
+            region_name=region,
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )

@@ -26,6 +26,7 @@ LOCAL_AWS = "http://127.0.0.1:4566"
 # API Gateway: an API key's value is 20 to 128 characters (Developer Guide, "Usage plans and API keys for
 # REST APIs"); '-' and '_' are accepted besides letters and digits
 API_KEY = re.compile(r"[A-Za-z0-9_-]{20,128}")
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,6 +57,9 @@ def parser() -> argparse.ArgumentParser:
         "--state-dir", type=Path, default=Path(".patron"), help="where tables, queues and logs persist"
     )
     dev.add_argument("--reset", action="store_true", help="start with empty tables and queues")
+    dev.add_argument(
+        "--region", default="us-east-1", help="the AWS region everything is provisioned in (aws --region ...)"
+    )
     dev.add_argument(
         "--parameter",
         action="append",
@@ -182,6 +186,13 @@ def user_error(exc: Exception) -> str | None:
 
 def run_dev(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if not REGION_NAME.fullmatch(args.region):
+        print(
+            f"patron dev: --region {args.region!r} is not an AWS region name (e.g. eu-central-1)",
+            file=sys.stderr,
+        )
+        return 2
+    os.environ["PATRON_REGION"] = args.region  # read once, when the local cloud is first imported
     from patron.local.cloud import LocalCloud
     from patron.local.parameters import ParameterError
     from patron.local.template import Template
@@ -335,7 +346,11 @@ def run_dlq(args: argparse.Namespace) -> int:
         endpoint = LOCAL_AWS
     if endpoint and urlparse(endpoint).hostname in ("127.0.0.1", "localhost"):
         # the local cloud accepts any credentials; don't require (or leak) real ones
-        session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)  # noqa: S106 # nosec B106
+        session = boto3.Session(  # nosec B106
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+            region_name=args.region or REGION,
+        )
     else:
         session = boto3.Session(region_name=args.region)
     sqs = session.client("sqs", endpoint_url=endpoint)

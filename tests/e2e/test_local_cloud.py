@@ -85,3 +85,35 @@ def test_the_aws_endpoint_shows_the_templates_alarms_topic_functions_and_log_gro
         "Handler"
     ] == ("patron.ids.handlers.lambda_handler")
     assert "/aws/lambda/patron" in groups
+
+
+def test_region_provisions_everything_where_a_briefs_commands_look(fresh_dev: DevServer) -> None:
+    fresh_dev.start("--region", "eu-central-1")
+    put = requests.put(f"{fresh_dev.url}/ids/customers/in-frankfurt", headers=fresh_dev.headers, timeout=10)
+
+    dynamodb = fresh_dev.aws("dynamodb", region="eu-central-1")
+    item = dynamodb.get_item(TableName="customer_ids", Key={"id": {"S": "in-frankfurt"}}).get("Item")
+    machines = fresh_dev.aws("stepfunctions", region="eu-central-1").list_state_machines()["stateMachines"]
+    elsewhere = fresh_dev.aws("dynamodb").list_tables()["TableNames"]  # us-east-1
+    assert fresh_dev.stop() == 0
+
+    assert put.status_code == 201
+    assert item is not None
+    assert machines
+    assert all(":eu-central-1:" in m["stateMachineArn"] for m in machines)
+    assert elsewhere == []
+
+
+def test_a_region_that_is_not_one_is_refused_in_one_line(fresh_dev: DevServer) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "patron.cli", "dev", "--region", "Frankfurt"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "patron dev: --region 'Frankfurt' is not an AWS region name (e.g. eu-central-1)"
+    ]

@@ -83,10 +83,12 @@ def keep_streams_across_failed_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+from patron.local.template import REGION as _REGION  # noqa: E402 - the local cloud's region (patron dev --region)
+
 # botocore ≥ 1.40 sends DynamoDB Streams calls that carry a stream ARN to the account-based endpoint
 # (https://<account>.streams-ddb.<region>.amazonaws.com), which moto 5.2.5 does not route; the regional
 # endpoint that moto does route is passed explicitly by the local cloud's stream readers.
-DYNAMODB_STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"
+DYNAMODB_STREAMS_ENDPOINT = f"https://streams.dynamodb.{_REGION}.amazonaws.com"
 
 
 # ---------------------------------------------------------------- Step Functions, Lambda, EventBridge

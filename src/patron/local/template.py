@@ -4,6 +4,7 @@ id). Everything the local cloud provisions or serves comes from here."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,10 @@ import yaml
 
 from patron.local.parameters import check_parameters
 
-REGION = "us-east-1"
+# The region everything is provisioned in (`patron dev --region`, which sets PATRON_REGION before the local
+# cloud is imported): a brief's `aws --region eu-central-1 ...` commands then find the resources.
+DEFAULT_REGION = "us-east-1"
+REGION = os.environ.get("PATRON_REGION") or DEFAULT_REGION
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "patron"
 STAGE = "prod"
