@@ -18,7 +18,9 @@ from urllib.parse import parse_qsl, unquote
 
 from werkzeug.wrappers import Request, Response
 
-from patron.local.lambdas import LambdaRuntime
+from patron.local.environments import FunctionError, RequestTooLarge, Throttled
+from patron.local.lambdas import Invoker
+from patron.local.logs import terminal
 from patron.local.template import ACCOUNT_ID, STAGE, Api, Route
 
 logger = logging.getLogger("patron.local")
@@ -59,7 +61,7 @@ class Gateway:
         self,
         apis: dict[str, Api],
         routes: list[Route],
-        runtime: LambdaRuntime,
+        runtime: Invoker,
         api_keys: Callable[[], set[str]],
         extra: dict[str, Endpoint] | None = None,
         prefixes: dict[str, Endpoint] | None = None,
@@ -118,10 +120,29 @@ class Gateway:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         compiled, match = chosen
         event = proxy_event(compiled.route, raw_path, match.groupdict(), request, body)
+        started = time.monotonic()
+        response = self.invoke(compiled.route, event, gateway_headers)
+        # the resource path, never the path: a path can hold an e-mail address
+        terminal(
+            f"{request.method} /{api.base_path}{compiled.route.path} {response.status_code} "
+            f"{compiled.route.function} {(time.monotonic() - started) * 1000:.0f} ms"
+        )
+        return response
+
+    def invoke(self, route: Route, event: dict[str, Any], gateway_headers: dict[str, str]) -> Response:
+        """The Lambda proxy integration: the function's answer, or API Gateway's for a failed call."""
         try:
-            result = self.runtime.invoke(compiled.route.function, event)
+            result = self.runtime.invoke(route.function, event)
+        except RequestTooLarge:
+            # the event (an escaped body in JSON) is over Lambda's 6 MB, though the body fits API Gateway's 10 MB
+            return json_response(413, {"message": "Request Too Long"}, gateway_headers)
+        except Throttled:
+            return json_response(429, {"message": "Too Many Requests"}, gateway_headers)
+        except FunctionError as exc:
+            logger.warning("lambda invocation failed: %s", exc.error_type, extra={"function": route.function})
+            return json_response(502, {"message": "Internal server error"}, gateway_headers)
         except Exception:
-            logger.exception("lambda invocation failed", extra={"function": compiled.route.function})
+            logger.exception("lambda invocation failed", extra={"function": route.function})
             return json_response(502, {"message": "Internal server error"}, gateway_headers)
         return proxy_response(result, gateway_headers)
 
