@@ -153,6 +153,38 @@ def name_executions() -> None:
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
+EXECUTION_INPUT_BYTES = 262_144  # StartExecution `input`: "Maximum length of 262144" (UTF-8 bytes)
+
+
+def limit_execution_input() -> None:
+    """moto 5.2.5 starts an execution on any input (2.3 MB were accepted); Step Functions refuses an
+    `input` over 256 KB with a ValidationException
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html). The states'
+    own 256 KB limit (States.DataLimitExceeded) moto's interpreter already applies."""
+    from moto.stepfunctions.exceptions import ValidationException
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    require_checked_moto()
+    original: Callable[..., Any] = StepFunctionsParserBackend.start_execution
+    if getattr(original, "patron_limited", False):
+        return
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: str | None = None, execution_input: Any = None, *args: Any
+    ) -> Any:
+        size = len(str(execution_input or "").encode("utf-8"))
+        if size > EXECUTION_INPUT_BYTES:
+            raise ValidationException(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {EXECUTION_INPUT_BYTES}"
+            )
+        return original(self, state_machine_arn, name, execution_input, *args)
+
+    start_execution.patron_limited = True  # type: ignore[attr-defined]
+    start_execution.patron_named = getattr(original, "patron_named", False)  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 """(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
 
@@ -217,4 +249,5 @@ def apply_all() -> None:
     serialize_dynamodb_requests()
     keep_streams_across_failed_transactions()
     name_executions()
+    limit_execution_input()
     route_event_targets(deliver)
