@@ -182,7 +182,7 @@ def limit_execution_input() -> None:
 
     start_execution.patron_limited = True  # type: ignore[attr-defined]
     start_execution.patron_named = getattr(original, "patron_named", False)  # type: ignore[attr-defined]
-    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
 
 
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
