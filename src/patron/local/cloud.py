@@ -23,6 +23,7 @@ from patron.local.environments import ProcessRuntime
 from patron.local.gateway import Gateway, json_response
 from patron.local.logs import FunctionLogs
 from patron.local.template import Template
+from patron.local.usage_plan import usage_plan
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
@@ -118,6 +119,7 @@ class LocalCloud:
             extra={"/health": self.health, "/config.json": self.console_config},
             prefixes={"/docs": Docs(self.template)},
             fallback=self.console,
+            usage_plan=usage_plan(self.template),
         )
         for worker in self.workers:
             worker.start()

@@ -22,6 +22,7 @@ from patron.local.environments import FunctionError, RequestTooLarge, Throttled
 from patron.local.lambdas import Invoker
 from patron.local.logs import terminal
 from patron.local.template import ACCOUNT_ID, STAGE, Api, Route
+from patron.local.usage_plan import UsagePlan
 
 logger = logging.getLogger("patron.local")
 
@@ -66,6 +67,7 @@ class Gateway:
         extra: dict[str, Endpoint] | None = None,
         prefixes: dict[str, Endpoint] | None = None,
         fallback: Endpoint | None = None,
+        usage_plan: UsagePlan | None = None,
     ) -> None:
         self.apis = {api.base_path: api for api in apis.values()}
         self.routes: dict[str, list[CompiledRoute]] = {api.logical_id: [] for api in apis.values()}
@@ -76,6 +78,7 @@ class Gateway:
         self.extra = extra or {}  # exact local paths: /health, /config.json
         self.prefixes = prefixes or {}  # local path trees: /docs
         self.fallback = fallback  # everything else: the web console
+        self.usage_plan = usage_plan  # throttling and quota per API key, across the APIs
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -111,8 +114,12 @@ class Gateway:
         if chosen is None:
             # API Gateway's answer for a resource or method it does not have
             return json_response(403, {"message": "Missing Authentication Token"}, gateway_headers)
-        if request.headers.get("x-api-key") not in self.api_keys():
+        api_key = request.headers.get("x-api-key")
+        if api_key not in self.api_keys():
             return json_response(403, {"message": "Forbidden"}, gateway_headers)
+        refusal = self.usage_plan.admit(api_key) if self.usage_plan is not None else None
+        if refusal is not None:
+            return json_response(429, {"message": refusal}, gateway_headers)
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         body = request.get_data(cache=False)
