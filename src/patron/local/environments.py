@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,9 @@ ASYNC_PAYLOAD_BYTES = 1024 * 1024  # Lambda: asynchronous (InvocationType=Event)
 INIT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand environment
 IDLE_SECONDS = 300.0  # an environment unused this long is stopped
 PER_FUNCTION = 8  # local cap on the environments of one function (the machine's, not AWS's)
+STARTING_PER_FUNCTION = 2  # cold starts of one function at a time (see ProcessRuntime._acquire)
+STARTING_TOTAL = 4  # cold starts at a time in all
+SPAWN_AFTER_SECONDS = 0.05  # how long a call waits for a busy environment before starting another
 TOTAL = 48  # local cap on all environments together
 SRC = Path(__file__).resolve().parents[2]  # what `sam build` packages (CodeUri: src/): LAMBDA_TASK_ROOT
 RUNTIME_API = "/2018-06-01/runtime"
@@ -247,7 +251,12 @@ class Environment:
     at a time (the pool guarantees it)."""
 
     def __init__(
-        self, function: Function, aws_endpoint: str, logs: FunctionLogs, task_root: Path = SRC
+        self,
+        function: Function,
+        aws_endpoint: str,
+        logs: FunctionLogs,
+        task_root: Path = SRC,
+        on_started: Callable[[], None] = lambda: None,
     ) -> None:
         self.function = function
         self.function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function.name}"
@@ -259,6 +268,8 @@ class Environment:
         self.stopped = threading.Event()
         self.ready = threading.Event()  # the runtime asked for its first invocation: init is over
         self.init_ms: float | None = None
+        self._on_started = on_started  # called once: init is over (or failed)
+        self._started_once = threading.Lock()
         self.request_id: str | None = None  # of the latest invocation: its log lines' tag
         self._exit_error: dict[str, Any] | None = None
         self.last_used = time.monotonic()
@@ -289,6 +300,7 @@ class Environment:
         if not self.ready.is_set():
             self.init_ms = (time.monotonic() - self._started) * 1000
             self.ready.set()
+            self._init_over()
         while not self.stopped.is_set():
             try:
                 invocation = self._pending.get(timeout=0.5)
@@ -368,6 +380,7 @@ class Environment:
         if self.stopped.is_set():
             return
         self.stopped.set()
+        self._init_over()
         self._pending.put(None)
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
@@ -375,6 +388,10 @@ class Environment:
         self._server.server_close()
 
     # ------------------------------------------------------------------ inside
+    def _init_over(self) -> None:
+        if self._started_once.acquire(blocking=False):
+            self._on_started()
+
     def _fail_pending(self, error: dict[str, Any]) -> None:
         with self._lock:
             invocation, self._current = self._current, None
@@ -421,7 +438,8 @@ class FunctionPool:
         self.function = function
         self.cap = cap
         self.idle: list[Environment] = []
-        self.busy = 0
+        self.busy = 0  # environments invoking, cold ones included
+        self.starting = 0  # environments in their init phase
 
 
 class ProcessRuntime:
@@ -502,28 +520,51 @@ class ProcessRuntime:
         return sum(len(pool.idle) + pool.busy for pool in self._pools.values())
 
     def _acquire(self, pool: FunctionPool, wait: bool) -> Environment:
+        """An idle environment of the function, else a new one. Cold starts cost a whole interpreter's
+        imports (0.5-3 s of CPU here), so a developer machine would drown in a burst of them: a new
+        environment starts at once only for a function that has none starting, else after the caller has
+        waited SPAWN_AFTER_SECONDS for one to free up, and never more than STARTING_PER_FUNCTION /
+        STARTING_TOTAL at a time (Lambda starts them all at once; it has the CPUs)."""
+        asked = time.monotonic()
         with self._changed:
             while True:
                 pool.idle = [environment for environment in pool.idle if not environment.stopped.is_set()]
                 if pool.idle:
                     pool.busy += 1
                     return pool.idle.pop()
-                if pool.busy < pool.cap:
+                if pool.busy >= pool.cap and pool.function.reserved_concurrency is not None and not wait:
+                    raise Throttled(f"Rate Exceeded. ({pool.function.name}: reserved concurrency in use)")
+                may_start = (
+                    pool.busy < pool.cap
+                    and (pool.starting == 0 or time.monotonic() - asked >= SPAWN_AFTER_SECONDS)
+                    and pool.starting < STARTING_PER_FUNCTION
+                    and self._starting() < STARTING_TOTAL
+                )
+                if may_start:
                     if self._count() >= self.total:
                         self._evict_one()
                     if self._count() < self.total:
                         pool.busy += 1
+                        pool.starting += 1
                         break
-                elif not wait:
-                    raise Throttled(f"Rate Exceeded. ({pool.function.name}: reserved concurrency in use)")
-                self._changed.wait(1.0)
+                self._changed.wait(0.05)
+
+        def started() -> None:
+            with self._changed:
+                pool.starting -= 1
+                self._changed.notify_all()
+
         try:
-            return Environment(pool.function, self.aws_endpoint, self.logs, self.task_root)
+            return Environment(pool.function, self.aws_endpoint, self.logs, self.task_root, started)
         except Exception:
             with self._changed:
                 pool.busy -= 1
+                pool.starting -= 1
                 self._changed.notify_all()
             raise
+
+    def _starting(self) -> int:
+        return sum(pool.starting for pool in self._pools.values())
 
     def _evict_one(self) -> None:
         """Stop the least recently used idle environment of any function (the total cap is reached)."""
