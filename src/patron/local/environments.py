@@ -163,7 +163,16 @@ def reserved_variables(function: Function, runtime_api: str, aws_endpoint: str) 
         "PYTHONUNBUFFERED": "1",  # each log line reaches the log as it is written
         # metrics are off locally, and Powertools then warns on every invocation
         "PYTHONWARNINGS": "ignore:No application metrics to publish:UserWarning",
-    }
+    } | _recording()
+
+
+def _recording() -> dict[str, str]:
+    """With PATRON_RECORD_AWS_CALLS set (the e2e suite), each environment appends every AWS call it makes
+    to that file (recording/sitecustomize.py, loaded by Python at start-up from PYTHONPATH)."""
+    path = os.environ.get("PATRON_RECORD_AWS_CALLS")
+    if not path:
+        return {}
+    return {"PATRON_RECORD_AWS_CALLS": path, "PYTHONPATH": str(Path(__file__).parent / "recording")}
 
 
 class _RuntimeApiHandler(BaseHTTPRequestHandler):
@@ -337,7 +346,8 @@ class Environment:
         started = time.monotonic()
         self.logs.start(self.function, self.id, invocation.request_id)
         self._pending.put(invocation)
-        handoff_limit = started + (INIT_SECONDS if cold else 5.0)
+        # an init over 10 s is retried within the invocation on Lambda, bounded by the function's timeout
+        handoff_limit = started + (INIT_SECONDS if cold else 0.0) + self.function.timeout
         while not invocation.handed.wait(0.05):
             if self.stopped.is_set() or time.monotonic() > handoff_limit:
                 self.stop()
@@ -347,7 +357,6 @@ class Environment:
                 )
         if not invocation.done.wait(self.function.timeout + 0.05):
             self.stop()
-            seconds = time.monotonic() - started
             invocation.finish(
                 error=_runtime_error(
                     invocation,
@@ -355,7 +364,6 @@ class Environment:
                     f"Task timed out after {self.function.timeout:.2f} seconds",
                 )
             )
-            logger.debug("timed out after %.2f s", seconds)
         self.last_used = time.monotonic()
         if invocation.error is None and len(invocation.response or b"") > SYNC_PAYLOAD_BYTES:
             invocation.error = {
