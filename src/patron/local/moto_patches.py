@@ -185,6 +185,39 @@ def limit_execution_input() -> None:
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
 
 
+PUT_EVENTS_BYTES = 262_144  # EventBridge: the entries of one PutEvents request, as it sizes them
+
+
+def entry_size(entry: dict[str, Any]) -> int:
+    """A PutEvents entry's size as EventBridge calculates it: Time 14 bytes; Source, DetailType, Detail
+    and each of Resources their UTF-8 bytes
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html)."""
+    size = 14 if entry.get("Time") is not None else 0
+    for key in ("Source", "DetailType", "Detail"):
+        size += len(str(entry.get(key) or "").encode("utf-8"))
+    return size + sum(len(str(resource).encode("utf-8")) for resource in entry.get("Resources") or [])
+
+
+def limit_put_events() -> None:
+    """moto 5.2.5 accepts PutEvents entries of any size; EventBridge refuses a request whose entries total
+    256 KB or more ("The total entry size must be less than 256KB")."""
+    from moto.events.exceptions import ValidationException
+    from moto.events.models import EventsBackend
+
+    require_checked_moto()
+    original: Callable[..., Any] = EventsBackend.put_events
+    if getattr(original, "patron_limited", False):
+        return
+
+    def put_events(self: Any, events: list[dict[str, Any]]) -> Any:
+        if sum(entry_size(entry) for entry in events) >= PUT_EVENTS_BYTES:
+            raise ValidationException("Total size of the entries in the request is over the limit.")
+        return original(self, events)
+
+    put_events.patron_limited = True  # type: ignore[attr-defined]
+    EventsBackend.put_events = put_events  # type: ignore[method-assign]
+
+
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 """(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
 
@@ -250,4 +283,5 @@ def apply_all() -> None:
     keep_streams_across_failed_transactions()
     name_executions()
     limit_execution_input()
+    limit_put_events()
     route_event_targets(deliver)

@@ -211,3 +211,16 @@ def test_a_task_result_over_256_kb_fails_the_execution_with_data_limit_exceeded(
 
     assert described["status"] == "FAILED"
     assert described["error"] == "States.DataLimitExceeded"
+
+
+def test_put_events_refuses_entries_of_256_kb_as_eventbridge_does(cloud: None) -> None:
+    moto_patches.limit_put_events()
+    client = boto3.client("events")
+    entry = {"Source": "s", "DetailType": "d"}
+    too_large = json.dumps({"data": "x" * moto_patches.PUT_EVENTS_BYTES})
+
+    with pytest.raises(client.exceptions.ClientError, match="ValidationException"):
+        client.put_events(Entries=[{**entry, "Detail": too_large}])
+    fits = client.put_events(Entries=[{**entry, "Detail": json.dumps({"data": "x" * 200_000})}])
+
+    assert fits["FailedEntryCount"] == 0
