@@ -53,7 +53,7 @@ def function_environment(template: Template) -> dict[str, str]:
 
 def _loopback(host: str) -> str:
     """The address the environments reach the AWS endpoint at."""
-    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 # nosec B104 - compared, not bound
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -25,7 +25,7 @@ import logging
 import os
 import queue
 import socket
-import subprocess
+import subprocess  # nosec B404 - starts this interpreter on the template's handler
 import sys
 import threading
 import time
@@ -154,8 +154,8 @@ def reserved_variables(function: Function, runtime_api: str, aws_endpoint: str) 
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         # the role's credentials on Lambda; locally any credentials do, one access key per function
         "AWS_ACCESS_KEY_ID": function.name,
-        "AWS_SECRET_ACCESS_KEY": "patron-local",
-        "AWS_SESSION_TOKEN": "patron-local",
+        "AWS_SECRET_ACCESS_KEY": "patron-local",  # nosec B105 - moto accepts any credentials
+        "AWS_SESSION_TOKEN": "patron-local",  # nosec B105
         "AWS_ENDPOINT_URL": aws_endpoint,
         # no X-Ray daemon and no CloudWatch metrics locally
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -293,7 +293,7 @@ class Environment:
             "AWS_LAMBDA_LOG_STREAM_NAME": logs.stream_name(function, self.id),
         }
         self._started = time.monotonic()
-        self.process = subprocess.Popen(  # noqa: S603 - our interpreter, the template's handler
+        self.process = subprocess.Popen(  # noqa: S603 # nosec B603 - our interpreter, the template's handler
             [sys.executable, "-m", "awslambdaric", function.handler],
             env={**variables, "LAMBDA_TASK_ROOT": str(task_root)},
             cwd=task_root,
@@ -430,7 +430,8 @@ class Environment:
             self.stop()
 
     def _read_output(self) -> None:
-        assert self.process.stdout is not None
+        if self.process.stdout is None:
+            return
         for line in self.process.stdout:
             self.logs.line(self.function, self.id, self.request_id, line)
 
