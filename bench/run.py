@@ -25,6 +25,7 @@ from tests.devserver import DevServer  # noqa: E402
 from calls import aws_calls  # noqa: E402
 from load import FAILED, load  # noqa: E402
 from patron.local.template import Template  # noqa: E402
+from warm import cold_starts, warm_get  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_COLD_START_RUNS", "9"))
 # what the Lambda runtime has set when the module is imported (tracing on, as deployed)
@@ -309,7 +310,16 @@ def make_test_duration() -> str:
     )
 
 
-BENCHMARKS = [cold_start, aws_calls, load, dev_start_time, marketing_pipeline, make_test_duration]
+BENCHMARKS = [
+    cold_start,
+    cold_starts,
+    aws_calls,
+    load,
+    warm_get,
+    dev_start_time,
+    marketing_pipeline,
+    make_test_duration,
+]
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ class DevServer:
     aws_port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     log: Path | None = None
+    environment: dict[str, str] = field(default_factory=dict)  # extra variables for `patron dev`
 
     @property
     def url(self) -> str:
@@ -54,7 +55,7 @@ class DevServer:
             str(self.state_dir),
             *extra,
         ]
-        env = {**os.environ, "PATRON_API_KEY": self.api_key}
+        env = {**os.environ, "PATRON_API_KEY": self.api_key, **self.environment}
         with self.log.open("a") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
         deadline = time.monotonic() + timeout

@@ -138,7 +138,8 @@ def test_a_body_that_is_not_a_json_object_is_400(dev: DevServer) -> None:
 
 
 def test_48_concurrent_puts_of_one_new_id_create_it_exactly_once(dev: DevServer) -> None:
-    url = f"{dev.url}/ids/customers/{unique('race')}"
+    customer_id = unique("race")
+    url = f"{dev.url}/ids/customers/{customer_id}"
     with requests.Session() as session, ThreadPoolExecutor(max_workers=48) as pool:
         statuses = list(
             pool.map(lambda _: session.put(url, headers=dev.headers, timeout=30).status_code, range(48))
@@ -146,6 +147,15 @@ def test_48_concurrent_puts_of_one_new_id_create_it_exactly_once(dev: DevServer)
 
     assert statuses.count(201) == 1
     assert statuses.count(200) == 47
+    # and they really ran concurrently: in several execution environments of the function
+    lines = (dev.state_dir / "logs" / "PutCustomerIdFunction.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    served = {
+        r["environment"]
+        for r in records
+        if isinstance(r["message"], dict) and r["message"].get("customer_id") == customer_id
+    }
+    assert len(served) > 1
 
 
 def test_an_unknown_route_is_api_gateways_403(dev: DevServer) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -117,3 +121,43 @@ def test_a_region_that_is_not_one_is_refused_in_one_line(fresh_dev: DevServer) -
     assert done.stderr.splitlines() == [
         "patron dev: --region 'Frankfurt' is not an AWS region name (e.g. eu-central-1)"
     ]
+
+
+def test_the_usage_plan_throttles_a_key_with_api_gateways_429(fresh_dev: DevServer) -> None:
+    fresh_dev.start("--parameter", "ThrottleRateLimit=1", "--parameter", "ThrottleBurstLimit=2")
+    url = f"{fresh_dev.url}/ids/customers/throttled"
+
+    statuses = [requests.get(url, headers=fresh_dev.headers, timeout=30) for _ in range(4)]
+
+    assert [r.status_code for r in statuses[:2]] == [200, 200]
+    throttled = statuses[-1]
+    assert (throttled.status_code, throttled.json()) == (429, {"message": "Too Many Requests"})
+    assert throttled.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_each_function_logs_to_the_state_dir_and_cloudwatch_logs_with_its_request_ids(dev: DevServer) -> None:
+    name = f"logged-{uuid.uuid4().hex[:8]}"
+    assert requests.put(f"{dev.url}/ids/customers/{name}", headers=dev.headers, timeout=30).status_code == 201
+
+    # the state directory: one JSON object per line, tagged with its own function and request id
+    records = [
+        json.loads(line)
+        for line in (dev.state_dir / "logs" / "PutCustomerIdFunction.log").read_text().splitlines()
+    ]
+    business = [
+        r for r in records if isinstance(r["message"], dict) and r["message"].get("customer_id") == name
+    ]
+    assert len(business) == 1
+    assert business[0]["function"] == "PutCustomerIdFunction"
+    assert business[0]["message"]["function_request_id"] == business[0]["request_id"]
+    # CloudWatch Logs on the AWS endpoint (what `aws logs tail /aws/lambda/patron` reads)
+    logs = dev.aws("logs")
+    deadline = time.monotonic() + 10
+    found: list[dict[str, Any]] = []
+    while not found and time.monotonic() < deadline:
+        events = logs.filter_log_events(logGroupName="/aws/lambda/patron", filterPattern=f'"{name}"')[
+            "events"
+        ]
+        found = [e for e in events if "PutCustomerIdFunction[$LATEST]" in e["logStreamName"]]
+        time.sleep(0.2)
+    assert found, "the function's log line never reached CloudWatch Logs"

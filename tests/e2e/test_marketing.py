@@ -85,29 +85,27 @@ def test_the_execution_is_visible_through_the_aws_endpoint(dev: DevServer) -> No
     assert json.loads(described["output"])["stored"] == 1
 
 
-def test_a_10_mb_request_of_50000_records_completes(dev: DevServer) -> None:
+def test_a_10_mb_request_of_50000_records_is_refused_as_lambda_would_refuse_it(dev: DevServer) -> None:
+    # Given a batch under API Gateway's 10 MB whose proxy event (the body escaped in JSON) is over
+    # Lambda's 6 MB: on AWS the request never reaches the function (large batches go through an upload)
     interests = ["product updates", "promotions", "newsletters", "events", "surveys", "partner offers"]
     batch = [
         make_record(i, MarketingInterests=interests, Name=f"Customer number {i:06d}") for i in range(50_000)
     ]
-    batch[123] = make_record(123, Email="broken")  # one invalid record among them
     body = json.dumps(batch)
     assert 9_000_000 < len(body) < 10 * 1024 * 1024
 
-    accepted = requests.post(
+    response = requests.post(
         f"{dev.url}/marketing/preferences",
         headers={**dev.headers, "Content-Type": "application/json"},
         data=body,
         timeout=60,
     )
 
-    assert accepted.status_code == 202
-    execution = wait_for_execution(dev, accepted.json()["executionName"], timeout=300)
-    assert execution["status"] == "SUCCEEDED", execution
-    output = execution["output"]
-    assert (output["received"], output["valid"], output["stored"]) == (50_000, 49_999, 49_999)
-    assert [r["index"] for r in output["rejected"]] == [123]
-    assert stored(dev, "customer49999@example.com").status_code == 200
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Too Long"}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert stored(dev, "customer49999@example.com").status_code == 404
 
 
 def test_the_import_command_submits_a_csv_and_prints_the_summary(dev: DevServer, tmp_path: Path) -> None:

@@ -4,19 +4,17 @@ translation of template.yaml."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
+from tests.iam import translated_template
 
 from patron.local.lambdas import LambdaRuntime
 from patron.local.streams import StreamReader, stream_sources
-from patron.local.template import Template, load_template
+from patron.local.template import Template
 
 
 @pytest.fixture
@@ -70,14 +68,5 @@ def observed(workflow_cloud: None) -> Callable[[], list[dict[str, Any]]]:
 
 @pytest.fixture(scope="session")
 def translated() -> dict[str, Any]:
-    """The CloudFormation that SAM would deploy (local CodeUri/DefinitionUri rewritten to S3, as
-    `sam package` would)."""
-    raw = copy.deepcopy(load_template())
-    raw["Globals"]["Function"]["CodeUri"] = "s3://patron-artifacts/code.zip"
-    for resource in raw["Resources"].values():
-        properties = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in properties:
-            properties["DefinitionUri"] = "s3://patron-artifacts/" + properties["DefinitionUri"]
-    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name="us-east-1"))
-    output: dict[str, Any] = translator.translate(raw, parameter_values={}, get_managed_policy_map=lambda: {})
-    return output
+    """The CloudFormation that SAM would deploy (tests/iam.py)."""
+    return translated_template()

@@ -131,7 +131,9 @@ def create_queues(template: Template) -> None:
 def create_buckets(template: Template) -> None:
     s3 = boto3.client("s3")
     # as on AWS: outside us-east-1 a bucket names its region
-    location: Any = {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
+    location: Any = (
+        {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
+    )
     for logical_id in template.of_type("AWS::S3::Bucket"):
         s3.create_bucket(Bucket=template.physical_name(logical_id), **location)
 

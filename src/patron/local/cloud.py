@@ -19,9 +19,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from patron.local import aws, events, invoke, sqs, state, stepfunctions, streams
+from patron.local.environments import ProcessRuntime
 from patron.local.gateway import Gateway, json_response
-from patron.local.lambdas import LambdaRuntime
+from patron.local.logs import FunctionLogs
 from patron.local.template import Template
+from patron.local.usage_plan import usage_plan
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
@@ -36,8 +38,9 @@ class EnvironmentConflict(RuntimeError):
 
 
 def function_environment(template: Template) -> dict[str, str]:
-    """Every function's variables, merged: one name must mean one value across the template,
-    since all functions share this process."""
+    """Every function's variables, merged: one name must mean one value across the template, since
+    /docs imports every handler module in this process (the functions themselves run in environments
+    of their own, with their own variables)."""
     merged: dict[str, str] = {}
     for function in template.functions().values():
         for name, value in function.environment.items():
@@ -46,6 +49,11 @@ def function_environment(template: Template) -> dict[str, str]:
                     f"{function.logical_id} sets {name}={value!r}, another function {merged[name]!r}"
                 )
     return merged
+
+
+def _loopback(host: str) -> str:
+    """The address the environments reach the AWS endpoint at."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 # nosec B104 - compared, not bound
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -85,13 +93,18 @@ class LocalCloud:
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
-        self.runtime = LambdaRuntime(self.template.functions())
-        self.runtime.warm_up()
+        self.logs = FunctionLogs(self.state_dir / "logs")
+        # execution environments start on each function's first invocation
+        self.runtime = ProcessRuntime(
+            self.template.functions(),
+            aws_endpoint=f"http://{_loopback(self.host)}:{self.aws_port}",
+            logs=self.logs,
+        )
         # background workers, each derived from the template's event sources
         self.workers += streams.stream_readers(self.template, self.runtime)
         from patron.local.docs import Docs  # imports the handlers' code: only once their environment is set
 
-        # Step Functions and EventBridge: Lambda tasks and targets reach the in-process handlers
+        # Step Functions and EventBridge: Lambda tasks and targets reach the execution environments
         invoke.serve(self.runtime)
         stepfunctions.create_state_machines(self.template)
         events.create_rules(self.template)
@@ -106,6 +119,7 @@ class LocalCloud:
             extra={"/health": self.health, "/config.json": self.console_config},
             prefixes={"/docs": Docs(self.template)},
             fallback=self.console,
+            usage_plan=usage_plan(self.template),
         )
         for worker in self.workers:
             worker.start()
@@ -120,6 +134,8 @@ class LocalCloud:
         self._server.shutdown()
         for worker in reversed(self.workers):
             worker.stop()
+        self.runtime.stop()
+        self.logs.close()
         state.save_tables(self.state_dir, self.table_names())
         state.save_queues(self.state_dir, self.queue_names())
         self._aws.stop()

@@ -18,8 +18,11 @@ from urllib.parse import parse_qsl, unquote
 
 from werkzeug.wrappers import Request, Response
 
-from patron.local.lambdas import LambdaRuntime
+from patron.local.environments import FunctionError, RequestTooLarge, Throttled
+from patron.local.lambdas import Invoker
+from patron.local.logs import terminal
 from patron.local.template import ACCOUNT_ID, STAGE, Api, Route
+from patron.local.usage_plan import UsagePlan
 
 logger = logging.getLogger("patron.local")
 
@@ -60,11 +63,12 @@ class Gateway:
         self,
         apis: dict[str, Api],
         routes: list[Route],
-        runtime: LambdaRuntime,
+        runtime: Invoker,
         api_keys: Callable[[], set[str]],
         extra: dict[str, Endpoint] | None = None,
         prefixes: dict[str, Endpoint] | None = None,
         fallback: Endpoint | None = None,
+        usage_plan: UsagePlan | None = None,
     ) -> None:
         self.apis = {api.base_path: api for api in apis.values()}
         self.routes: dict[str, list[CompiledRoute]] = {api.logical_id: [] for api in apis.values()}
@@ -78,6 +82,7 @@ class Gateway:
         # API Gateway's answer to a path no API has carries the gateway-response headers every API shares
         shared = [set(api.gateway_response_headers.items()) for api in apis.values()]
         self.unknown_path_headers = dict(set.intersection(*shared)) if shared else {}
+        self.usage_plan = usage_plan  # throttling and quota per API key, across the APIs
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -117,8 +122,12 @@ class Gateway:
         if chosen is None:
             # API Gateway's answer for a resource or method it does not have
             return json_response(403, {"message": "Missing Authentication Token"}, gateway_headers)
-        if request.headers.get("x-api-key") not in self.api_keys():
+        api_key = request.headers.get("x-api-key")
+        if api_key not in self.api_keys():
             return json_response(403, {"message": "Forbidden"}, gateway_headers)
+        refusal = self.usage_plan.admit(api_key) if self.usage_plan is not None else None
+        if refusal is not None:
+            return json_response(429, {"message": refusal}, gateway_headers)
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         body = request.get_data(cache=False)
@@ -126,10 +135,29 @@ class Gateway:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         compiled, match = chosen
         event = proxy_event(compiled.route, raw_path, match.groupdict(), request, body)
+        started = time.monotonic()
+        response = self.invoke(compiled.route, event, gateway_headers)
+        # the resource path, never the path: a path can hold an e-mail address
+        terminal(
+            f"{request.method} /{api.base_path}{compiled.route.path} {response.status_code} "
+            f"{compiled.route.function} {(time.monotonic() - started) * 1000:.0f} ms"
+        )
+        return response
+
+    def invoke(self, route: Route, event: dict[str, Any], gateway_headers: dict[str, str]) -> Response:
+        """The Lambda proxy integration: the function's answer, or API Gateway's for a failed call."""
         try:
-            result = self.runtime.invoke(compiled.route.function, event)
+            result = self.runtime.invoke(route.function, event)
+        except RequestTooLarge:
+            # the event (an escaped body in JSON) is over Lambda's 6 MB, though the body fits API Gateway's 10 MB
+            return json_response(413, {"message": "Request Too Long"}, gateway_headers)
+        except Throttled:
+            return json_response(429, {"message": "Too Many Requests"}, gateway_headers)
+        except FunctionError as exc:
+            logger.warning("lambda invocation failed: %s", exc.error_type, extra={"function": route.function})
+            return json_response(502, {"message": "Internal server error"}, gateway_headers)
         except Exception:
-            logger.exception("lambda invocation failed", extra={"function": compiled.route.function})
+            logger.exception("lambda invocation failed", extra={"function": route.function})
             return json_response(502, {"message": "Internal server error"}, gateway_headers)
         return proxy_response(result, gateway_headers)
 

@@ -1,6 +1,9 @@
-"""In-process Lambda runtime: imports a function's handler by its template `Handler` string and
-invokes it with a Lambda context, one invocation at a time per handler module (as one container
-would: Powertools resolvers keep the current event on the module's `app`)."""
+"""The Lambda runtimes of the local cloud. `Invoker` is what every dispatch point (the gateway, queue
+pollers, stream readers, the Invoke API behind Step Functions and EventBridge) calls: `patron dev` uses
+`environments.ProcessRuntime` (a process per execution environment, as on Lambda); the integration tests
+use `LambdaRuntime` below, which imports a function's handler by its template `Handler` string and
+invokes it in this process, one invocation at a time per handler module (Powertools resolvers keep the
+current event on the module's `app`)."""
 
 from __future__ import annotations
 
@@ -10,11 +13,20 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from patron.local.template import ACCOUNT_ID, REGION, Function
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class Invoker(Protocol):
+    """Runs a function of the template (by logical id) on an event; the handler's result, or an
+    exception when the function failed."""
+
+    functions: dict[str, Function]
+
+    def invoke(self, logical_id: str, event: Any, asynchronous: bool = False) -> Any: ...
 
 
 @dataclass
@@ -63,7 +75,7 @@ class LambdaRuntime:
         for function in self.functions.values():
             self.handler(function)
 
-    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+    def invoke(self, logical_id: str, event: Any, asynchronous: bool = False) -> Any:
         function = self.functions[logical_id]
         handler, lock = self.handler(function)
         context = LambdaContext(function.name, function.memory, function.timeout)

@@ -155,6 +155,71 @@ def name_executions() -> None:
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
+EXECUTION_INPUT_BYTES = 262_144  # StartExecution `input`: "Maximum length of 262144" (UTF-8 bytes)
+
+
+def limit_execution_input() -> None:
+    """moto 5.2.5 starts an execution on any input (2.3 MB were accepted); Step Functions refuses an
+    `input` over 256 KB with a ValidationException
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html). The states'
+    own 256 KB limit (States.DataLimitExceeded) moto's interpreter already applies."""
+    from moto.stepfunctions.exceptions import ValidationException
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    require_checked_moto()
+    original: Callable[..., Any] = StepFunctionsParserBackend.start_execution
+    if getattr(original, "patron_limited", False):
+        return
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: str | None = None, execution_input: Any = None, *args: Any
+    ) -> Any:
+        size = len(str(execution_input or "").encode("utf-8"))
+        if size > EXECUTION_INPUT_BYTES:
+            raise ValidationException(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {EXECUTION_INPUT_BYTES}"
+            )
+        return original(self, state_machine_arn, name, execution_input, *args)
+
+    start_execution.patron_limited = True  # type: ignore[attr-defined]
+    start_execution.patron_named = getattr(original, "patron_named", False)  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
+
+
+PUT_EVENTS_BYTES = 262_144  # EventBridge: the entries of one PutEvents request, as it sizes them
+
+
+def entry_size(entry: dict[str, Any]) -> int:
+    """A PutEvents entry's size as EventBridge calculates it: Time 14 bytes; Source, DetailType, Detail
+    and each of Resources their UTF-8 bytes
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html)."""
+    size = 14 if entry.get("Time") is not None else 0
+    for key in ("Source", "DetailType", "Detail"):
+        size += len(str(entry.get(key) or "").encode("utf-8"))
+    return size + sum(len(str(resource).encode("utf-8")) for resource in entry.get("Resources") or [])
+
+
+def limit_put_events() -> None:
+    """moto 5.2.5 accepts PutEvents entries of any size; EventBridge refuses a request whose entries total
+    256 KB or more ("The total entry size must be less than 256KB")."""
+    from moto.events.exceptions import ValidationException
+    from moto.events.models import EventsBackend
+
+    require_checked_moto()
+    original: Callable[..., Any] = EventsBackend.put_events
+    if getattr(original, "patron_limited", False):
+        return
+
+    def put_events(self: Any, events: list[dict[str, Any]]) -> Any:
+        if sum(entry_size(entry) for entry in events) >= PUT_EVENTS_BYTES:
+            raise ValidationException("Total size of the entries in the request is over the limit.")
+        return original(self, events)
+
+    put_events.patron_limited = True  # type: ignore[attr-defined]
+    EventsBackend.put_events = put_events  # type: ignore[method-assign]
+
+
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 """(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
 
@@ -219,4 +284,6 @@ def apply_all() -> None:
     serialize_dynamodb_requests()
     keep_streams_across_failed_transactions()
     name_executions()
+    limit_execution_input()
+    limit_put_events()
     route_event_targets(deliver)

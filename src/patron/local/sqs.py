@@ -20,7 +20,7 @@ from typing import Any
 
 import boto3
 
-from patron.local.lambdas import LambdaRuntime
+from patron.local.lambdas import Invoker
 from patron.local.template import REGION, Template
 
 logger = logging.getLogger("patron.local")
@@ -120,7 +120,7 @@ def successful_records(
 
 
 class QueuePoller:
-    def __init__(self, source: QueueSource, runtime: LambdaRuntime, wait_seconds: int = WAIT_SECONDS) -> None:
+    def __init__(self, source: QueueSource, runtime: Invoker, wait_seconds: int = WAIT_SECONDS) -> None:
         self.source = source
         self.runtime = runtime
         self.wait_seconds = wait_seconds
@@ -210,5 +210,5 @@ class QueuePoller:
                 )
 
 
-def pollers(template: Template, runtime: LambdaRuntime) -> list[QueuePoller]:
+def pollers(template: Template, runtime: Invoker) -> list[QueuePoller]:
     return [QueuePoller(source, runtime) for source in queue_sources(template)]

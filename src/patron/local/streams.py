@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from moto.events.models import EventPattern
 
-from patron.local.lambdas import LambdaRuntime
+from patron.local.lambdas import Invoker
 from patron.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT
 from patron.local.template import Template
 
@@ -73,7 +73,7 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
 
 
 class StreamReader:
-    def __init__(self, source: StreamSource, runtime: LambdaRuntime, retry_delay: float = 0.2) -> None:
+    def __init__(self, source: StreamSource, runtime: Invoker, retry_delay: float = 0.2) -> None:
         self.source = source
         self.runtime = runtime
         self.retry_delay = retry_delay
@@ -184,5 +184,5 @@ class StreamReader:
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(description, default=str))
 
 
-def stream_readers(template: Template, runtime: LambdaRuntime) -> list[StreamReader]:
+def stream_readers(template: Template, runtime: Invoker) -> list[StreamReader]:
     return [StreamReader(source, runtime) for source in stream_sources(template)]

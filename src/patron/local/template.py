@@ -69,6 +69,8 @@ class Function:
     timeout: int
     memory: int
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions
+    log_group: str = ""  # LoggingConfig.LogGroup, else Lambda's /aws/lambda/<name>
 
 
 @dataclass(frozen=True)
@@ -115,14 +117,18 @@ class Template:
         for logical_id in self.of_type("AWS::Serverless::Function"):
             props = self.with_globals("Function", logical_id)
             environment = props.get("Environment", {}).get("Variables", {})
+            name = self.physical_name(logical_id)
+            reserved = props.get("ReservedConcurrentExecutions")
             functions[logical_id] = Function(
                 logical_id=logical_id,
-                name=self.physical_name(logical_id),
+                name=name,
                 handler=props["Handler"],
                 environment={key: str(value) for key, value in environment.items()},
                 timeout=int(props.get("Timeout", 3)),
                 memory=int(props.get("MemorySize", 128)),
                 events=props.get("Events", {}),
+                reserved_concurrency=int(reserved) if reserved is not None else None,
+                log_group=str(props.get("LoggingConfig", {}).get("LogGroup") or f"/aws/lambda/{name}"),
             )
         return functions
 
@@ -188,6 +194,7 @@ class Template:
             "AWS::DynamoDB::Table": "TableName",
             "AWS::SQS::Queue": "QueueName",
             "AWS::Serverless::Function": "FunctionName",
+            "AWS::Lambda::Function": "FunctionName",
             "AWS::Serverless::StateMachine": "Name",
             "AWS::Events::Rule": "Name",
             "AWS::Events::EventBus": "Name",
@@ -229,6 +236,7 @@ class Template:
             "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical}",
             "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical}",
             "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{physical}",
+            "AWS::Lambda::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{physical}",
             "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{physical}",
             "AWS::Events::Rule": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/"
             + (physical if bus == "default" else f"{bus}/{physical}"),

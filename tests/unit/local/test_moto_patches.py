@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -167,3 +168,59 @@ def test_each_workflow_patch_refuses_another_moto(monkeypatch: pytest.MonkeyPatc
 
     with pytest.raises(moto_patches.MotoVersionError):
         apply()
+
+
+def _machine(client: Any, definition: dict[str, Any]) -> str:
+    arn: str = client.create_state_machine(
+        name="limits", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    return arn
+
+
+def test_start_execution_refuses_an_input_over_256_kb_as_step_functions_does(cloud: None) -> None:
+    moto_patches.limit_execution_input()
+    client = boto3.client("stepfunctions")
+    machine = _machine(client, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    fits = json.dumps({"data": "x" * (moto_patches.EXECUTION_INPUT_BYTES - 20)})
+
+    with pytest.raises(client.exceptions.ClientError, match="ValidationException"):
+        client.start_execution(stateMachineArn=machine, input=json.dumps({"data": "x" * 262_144}))
+    started = client.start_execution(stateMachineArn=machine, input=fits)
+
+    assert started["executionArn"].endswith(started["executionArn"].rsplit(":", 1)[1])
+
+
+def test_a_task_result_over_256_kb_fails_the_execution_with_data_limit_exceeded(cloud: None) -> None:
+    # moto's interpreter applies the states' limit itself: this proves it still does
+    moto_patches.route_lambda_invocations(
+        lambda name, payload, asynchronous: (json.dumps("x" * 300_000).encode(), False)
+    )
+    client = boto3.client("stepfunctions")
+    task = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:big", "End": True}
+    machine = _machine(client, {"StartAt": "T", "States": {"T": task}})
+
+    try:
+        arn = client.start_execution(stateMachineArn=machine, name="big", input="{}")["executionArn"]
+        for _ in range(100):
+            described = client.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+    finally:
+        moto_patches.route_lambda_invocations(None)
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.DataLimitExceeded"
+
+
+def test_put_events_refuses_entries_of_256_kb_as_eventbridge_does(cloud: None) -> None:
+    moto_patches.limit_put_events()
+    client = boto3.client("events")
+    entry = {"Source": "s", "DetailType": "d"}
+    too_large = json.dumps({"data": "x" * moto_patches.PUT_EVENTS_BYTES})
+
+    with pytest.raises(client.exceptions.ClientError, match="ValidationException"):
+        client.put_events(Entries=[{**entry, "Detail": too_large}])
+    fits = client.put_events(Entries=[{**entry, "Detail": json.dumps({"data": "x" * 200_000})}])
+
+    assert fits["FailedEntryCount"] == 0

@@ -1,0 +1,177 @@
+"""`patron dev`'s execution environments, measured: a warm `GET /ids/customers/{id}` through the local
+gateway next to a raw boto3 `get_item` against the same local AWS endpoint (at 1 and 8 client threads,
+side by side in one run), and the cold start of every function (its first invocation, the environment's
+start included, as the REPORT line's `Init Duration`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.devserver import DevServer  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_WARM_SECONDS", "5"))
+THREADS = (1, 8)
+PLAN = ("--parameter", "ThrottleRateLimit=100000", "--parameter", "ThrottleBurstLimit=100000")
+
+
+def measure(make_call: Callable[[], Callable[[], None]], threads: int, seconds: float) -> tuple[float, float]:
+    """Calls per second and median latency (ms) of `threads` threads calling for `seconds`."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        call = make_call()
+        mine = []
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            call()
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.monotonic()
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    return len(latencies) / (time.monotonic() - started), statistics.median(latencies) * 1000
+
+
+def warm_get() -> str:
+    with tempfile.TemporaryDirectory() as directory:
+        dev = DevServer(state_dir=Path(directory) / "state")
+        dev.start("--reset", *PLAN)
+        try:
+            url = f"{dev.url}/ids/customers/bench-warm"
+            requests.put(url, headers=dev.headers, timeout=30).raise_for_status()
+
+            def gateway() -> Callable[[], None]:
+                session = requests.Session()
+
+                def call() -> None:
+                    response = session.get(url, headers=dev.headers, timeout=30)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"GET answered {response.status_code}: {response.text}")
+
+                return call
+
+            def raw() -> Callable[[], None]:
+                client = dev.aws("dynamodb")
+                return lambda: client.get_item(TableName="customer_ids", Key={"id": {"S": "bench-warm"}})
+
+            # warm-up until the function has the environments the 8-thread rows use (they start two at a time)
+            log = dev.state_dir / "logs" / "GetCustomerIdFunction.log"
+            deadline = time.monotonic() + 90
+            while _environments(log) < max(THREADS) and time.monotonic() < deadline:
+                measure(gateway, max(THREADS), 2.0)
+            rows = []
+            for threads in THREADS:
+                raw_rate, raw_p50 = measure(raw, threads, SECONDS)
+                gateway_rate, gateway_p50 = measure(gateway, threads, SECONDS)
+                rows.append(
+                    f"| {threads} | {raw_rate:.0f} | {raw_p50:.1f} | {gateway_rate:.0f} | {gateway_p50:.1f} | "
+                    f"{gateway_rate / raw_rate:.2f} |"
+                )
+        finally:
+            dev.stop()
+    return "\n".join(
+        [
+            "## Warm GET through `patron dev` vs a raw boto3 `get_item`",
+            "",
+            "`bench/warm.py`: one `patron dev` (usage plan raised for the run), one id; after a warm-up at",
+            f"{max(THREADS)} threads that leaves the function {max(THREADS)} environments, each row measures {SECONDS:.0f} s of raw `get_item` calls (boto3 against the AWS",
+            "endpoint, one client per thread), then as long of `GET /ids/customers/{id}` through the gateway (one",
+            "HTTP session per thread: gateway → execution environment → the handler's own `get_item` over HTTP).",
+            f"Client and server share the machine's {os.cpu_count()} cores. Bar: ratio ≥ 0.60.",
+            "",
+            "| threads | raw get_item per s | raw p50 (ms) | GET per s | GET p50 (ms) | ratio |",
+            "|---:|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
+
+
+def _environments(log: Path) -> int:
+    if not log.exists():
+        return 0
+    return len({json.loads(line)["environment"] for line in log.read_text().splitlines()})
+
+
+INIT = re.compile(r"Init Duration: ([\d.]+) ms")
+
+
+def cold_starts() -> str:
+    """Invoke every function once (an empty event, through the AWS endpoint's Invoke API) in a fresh
+    `patron dev`, and read each first invocation's Init Duration from the function's log."""
+    from patron.local.template import Template
+
+    functions = Template().functions()
+    with tempfile.TemporaryDirectory() as directory:
+        dev = DevServer(state_dir=Path(directory) / "state")
+        dev.start("--reset")
+        try:
+            client = dev.aws("lambda")
+            totals: dict[str, float] = {}
+            for function in functions.values():
+                started = time.monotonic()
+                client.invoke(FunctionName=function.name, Payload=b"{}")
+                totals[function.name] = (time.monotonic() - started) * 1000
+            inits = {name: _init_ms(dev.state_dir / "logs" / f"{name}.log") for name in totals}
+        finally:
+            dev.stop()
+    rows = [
+        f"| {name} | {inits[name]:.0f} | {total:.0f} |"
+        if inits[name] is not None
+        else f"| {name} | — | {total:.0f} |"
+        for name, total in sorted(totals.items())
+    ]
+    measured = [value for value in inits.values() if value is not None]
+    return "\n".join(
+        [
+            "## Cold start of each function in `patron dev`",
+            "",
+            "`bench/warm.py`: every function invoked once, one after another, with an empty event through",
+            "`aws lambda invoke` on the local AWS endpoint (most handlers then fail on the event: the start is what",
+            "is measured). Init: the REPORT line's `Init Duration` (process start to the runtime asking for its",
+            "first event: interpreter, awslambdaric, the handler module's imports); first call: the whole",
+            f"Invoke round trip. Median init {statistics.median(measured):.0f} ms over {len(measured)} functions.",
+            "",
+            "| function | init (ms) | first call (ms) |",
+            "|---|---:|---:|",
+            *rows,
+        ]
+    )
+
+
+def _init_ms(log: Path) -> float | None:
+    if not log.exists():
+        return None
+    for line in log.read_text().splitlines():
+        message: Any = json.loads(line)["message"]
+        match = INIT.search(message) if isinstance(message, str) else None
+        if match:
+            return float(match.group(1))
+    return None
+
+
+if __name__ == "__main__":
+    print(warm_get())
+    print()
+    print(cold_starts())

@@ -1,0 +1,154 @@
+"""The functions' logs in `patron dev`, as Lambda keeps them: every line an execution environment
+writes goes to its function's log group in the local CloudWatch Logs (one stream per environment, with
+Lambda's START / END / REPORT lines, so `aws logs tail <group> --endpoint-url ...` works) and, as one
+JSON object per line tagged with its function and request id, to `<state dir>/logs/<function>.log`.
+The terminal gets one short line per invocation instead."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+if TYPE_CHECKING:
+    from patron.local.environments import Report
+    from patron.local.template import Function
+
+logger = logging.getLogger("patron.local")
+
+FLUSH_SECONDS = 0.5
+BATCH_EVENTS = 1000  # PutLogEvents accepts up to 10,000 events per call
+
+
+_terminal_lock = threading.Lock()
+
+
+def terminal(line: str) -> None:
+    """One short line on `patron dev`'s terminal (a request or an invocation); never personal data."""
+    with _terminal_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+class FunctionLogs:
+    """Log sink shared by every environment: writes the state directory's files at once and ships
+    batches to CloudWatch Logs from a background thread."""
+
+    def __init__(self, directory: Path, cloudwatch: bool = True) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._outbox: queue.Queue[tuple[str, str, int, str] | None] = queue.Queue()
+        self._streams: set[tuple[str, str]] = set()
+        self._thread: threading.Thread | None = None
+        if cloudwatch:
+            self._thread = threading.Thread(target=self._ship, name="cloudwatch-logs", daemon=True)
+            self._thread.start()
+
+    @staticmethod
+    def stream_name(function: Function, environment_id: str) -> str:
+        """Lambda's log stream name in a custom log group: date, function, version, environment id
+        (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html)."""
+        return f"{datetime.now(UTC):%Y/%m/%d}/{function.name}[$LATEST]{environment_id}"
+
+    def start(self, function: Function, environment_id: str, request_id: str) -> None:
+        self._write(function, environment_id, request_id, f"START RequestId: {request_id} Version: $LATEST")
+
+    def end(self, function: Function, environment_id: str, report: Report) -> None:
+        self._write(function, environment_id, report.request_id, f"END RequestId: {report.request_id}")
+        line = (
+            f"REPORT RequestId: {report.request_id}\tDuration: {report.duration_ms:.2f} ms\t"
+            f"Memory Size: {function.memory} MB"
+        )
+        if report.init_ms is not None:
+            line += f"\tInit Duration: {report.init_ms:.2f} ms"
+        if report.error_type:
+            line += f"\tStatus: error\tError Type: {report.error_type}"
+        self._write(function, environment_id, report.request_id, line)
+
+    def line(self, function: Function, environment_id: str, request_id: str | None, raw: bytes) -> None:
+        """One line the environment wrote (stdout or stderr)."""
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if text:
+            self._write(function, environment_id, request_id, text)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._outbox.put(None)
+            self._thread.join(timeout=5)
+        with self._lock:
+            for stream in self._files.values():
+                stream.close()
+            self._files.clear()
+
+    # ------------------------------------------------------------------ inside
+    def _write(self, function: Function, environment_id: str, request_id: str | None, text: str) -> None:
+        now = time.time()
+        try:
+            message: Any = json.loads(text) if text.startswith("{") else text
+        except ValueError:
+            message = text
+        record = {
+            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
+            "function": function.name,
+            "request_id": request_id,
+            "environment": environment_id,
+            "message": message,
+        }
+        with self._lock:
+            stream = self._files.get(function.name)
+            if stream is None:
+                stream = (self.directory / f"{function.name}.log").open("a", encoding="utf-8")
+                self._files[function.name] = stream
+            stream.write(json.dumps(record) + "\n")
+            stream.flush()
+        if self._thread is not None:
+            self._outbox.put(
+                (function.log_group, self.stream_name(function, environment_id), int(now * 1000), text)
+            )
+
+    def _ship(self) -> None:
+        client = boto3.client("logs")
+        stopping = False
+        while not stopping:
+            batch: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            deadline = time.monotonic() + FLUSH_SECONDS
+            while time.monotonic() < deadline:
+                try:
+                    item = self._outbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                group, stream, timestamp, text = item
+                events = batch.setdefault((group, stream), [])
+                events.append({"timestamp": timestamp, "message": text})
+                if len(events) >= BATCH_EVENTS:
+                    break
+            for (group, stream), events in batch.items():
+                events.sort(key=lambda event: event["timestamp"])  # PutLogEvents wants them in order
+                try:
+                    self._ensure(client, group, stream)
+                    client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+                except Exception:
+                    logger.exception("shipping logs to CloudWatch Logs failed", extra={"group": group})
+
+    def _ensure(self, client: Any, group: str, stream: str) -> None:
+        if (group, stream) in self._streams:
+            return
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_log_group(logGroupName=group)
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_log_stream(logGroupName=group, logStreamName=stream)
+        self._streams.add((group, stream))
