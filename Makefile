@@ -48,7 +48,7 @@ PARAMS ?=
 SAM_CLI_VERSION := 1.170.0
 SAM := $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 STACK := patron-$(STAGE)
-LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug,--prune $(p))
+LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug requests rich,--prune $(p))
 
 build: setup console
 	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet $(LAMBDA_PRUNE) \

@@ -46,6 +46,10 @@ class GatewayError(BaseModel):
     message: str
 
 
+LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024  # bytes of a synchronous invocation's event (Lambda quotas)
+"""https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: on AWS a larger proxy event never
+reaches the function (API Gateway answers 413); the resolver answers the same wherever it can run."""
+
 RETRY_AFTER_SECONDS = 1  # the Retry-After of a 503 (throttling, an AWS outage)
 
 CORS_ALLOW_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
@@ -105,6 +109,11 @@ def _parse_json(body: str) -> Any:
         raise json.JSONDecodeError("nested too deeply", body, 0) from None
 
 
+def _event_bytes(event: Mapping[str, Any]) -> int:
+    """The size of the proxy event as Lambda receives it: JSON, the body an escaped string inside it."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type in ("application/json", "") or media_type.endswith("+json")
@@ -130,8 +139,11 @@ class _StrictBodyValidation(OpenAPIRequestValidationMiddleware):
 class PatronResolver(APIGatewayRestResolver):
     """One per API. `methods` are the API's methods, announced in Access-Control-Allow-Methods."""
 
-    def __init__(self, methods: list[str]) -> None:
+    def __init__(self, methods: list[str], too_long_hint: str = "") -> None:
+        """`too_long_hint`: a sentence added to the 413 of a request whose event passes Lambda's 6 MB,
+        naming the way such a payload can be sent."""
         super().__init__(enable_validation=True, json_body_deserializer=_parse_json)
+        self.too_long_hint = too_long_hint
         self._request_validation_middleware = _StrictBodyValidation()  # type: ignore[no-untyped-call]
         self.cors_methods = ",".join([*sorted(methods), "OPTIONS"])
         self.exception_handler(errors.PatronError)(self._domain_error)
@@ -151,7 +163,26 @@ class PatronResolver(APIGatewayRestResolver):
                 "body": json.dumps(error),
             }
             return self._with_cors(result)
+        if body and len(body) > LAMBDA_PAYLOAD_LIMIT // 2 and _event_bytes(event) > LAMBDA_PAYLOAD_LIMIT:
+            return self._with_cors(self._too_long())
         return self._with_cors(super().resolve(event, context))
+
+    def _too_long(self) -> dict[str, Any]:
+        message = " ".join(
+            filter(
+                None, ["The request is larger than a Lambda invocation carries (6 MB).", self.too_long_hint]
+            )
+        )
+        # API Gateway's own answer is {"message": "Request Too Long"}: the same field, read the same way
+        error = {
+            "message": "Request Too Long",
+            "error": {"code": errors.PayloadTooLarge.code, "message": message},
+        }
+        return {
+            "statusCode": 413,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error),
+        }
 
     def _with_cors(self, result: dict[str, Any]) -> dict[str, Any]:
         for name, value in cors_headers(self.cors_methods).items():
