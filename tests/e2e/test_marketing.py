@@ -197,9 +197,12 @@ def test_the_upload_url_accepts_a_browser_preflight(dev: DevServer) -> None:
     assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
 
 
-def test_the_import_command_submits_a_csv_and_prints_the_summary(dev: DevServer, tmp_path: Path) -> None:
-    path = tmp_path / "batch.csv"
-    path.write_text(
+@pytest.mark.parametrize("path", ["--direct", "--upload"])
+def test_the_import_command_submits_a_csv_and_prints_the_summary(
+    dev: DevServer, tmp_path: Path, path: str
+) -> None:
+    csv = tmp_path / "batch.csv"
+    csv.write_text(
         "Name,Email,MarketingOptIn,MarketingInterests\n"
         "Ada Import,ada.import@example.com,true,newsletters;events\n"
         "Bad Row,not-an-email,true,promotions\n"
@@ -210,9 +213,12 @@ def test_the_import_command_submits_a_csv_and_prints_the_summary(dev: DevServer,
         "patron.cli",
         "marketing",
         "import",
-        str(path),
+        str(csv),
+        path,
         "--url",
         f"{dev.url}/marketing",
+        "--state-dir",
+        str(tmp_path / "state"),
     ]
 
     result = subprocess.run(
@@ -221,6 +227,6 @@ def test_the_import_command_submits_a_csv_and_prints_the_summary(dev: DevServer,
 
     assert result.returncode == 0, result.stderr
     assert "stored             1" in result.stdout
-    assert "record 1: Email: is not a valid e-mail address" in result.stdout
+    assert "line 3: Email: is not a valid e-mail address" in result.stdout  # the file's line
     assert "StoreMarketingInterests" in result.stderr or "SUCCEEDED" in result.stderr
     assert stored(dev, "ada.import@example.com").json()["MarketingInterests"] == ["newsletters", "events"]
