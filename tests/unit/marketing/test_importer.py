@@ -118,6 +118,19 @@ def steps_then_success() -> list[dict[str, Any]]:
     ]
 
 
+def quietly(path: Path, api: ScriptedApi, upload: bool | None = None) -> dict[str, Any]:
+    """run_import with the scripted API, output discarded, state next to the batch, no waiting."""
+    return run_import(
+        path,
+        api,  # type: ignore[arg-type]
+        path.parent / "state",
+        out=io.StringIO(),
+        progress=io.StringIO(),
+        upload=upload,
+        sleep=lambda _: None,
+    )
+
+
 def write_batch(tmp_path: Path) -> Path:
     path = tmp_path / "batch.json"
     path.write_text(json.dumps([*BRIEF_EXAMPLE, {"Name": "Bad", "Email": "nope"}], indent=1))
@@ -151,7 +164,7 @@ def test_a_large_batch_goes_through_an_upload(tmp_path: Path, monkeypatch: pytes
     path = write_batch(tmp_path)
     api = ScriptedApi(steps_then_success())
 
-    run_import(path, api, tmp_path / "state", out=io.StringIO(), progress=io.StringIO(), sleep=lambda _: None)  # type: ignore[arg-type]
+    quietly(path, api)
 
     assert [r[:2] for r in api.requests[:2]] == [("POST", "/uploads"), ("POST", "/preferences")]
     assert api.requests[1][2] == {"upload_id": "u1"}
@@ -172,15 +185,9 @@ def test_an_interrupted_import_resumes_without_starting_twice(
 ) -> None:
     path = write_batch(tmp_path)
     api = ScriptedApi(steps_then_success(), fail=lost)
-    run = lambda: run_import(  # noqa: E731
-        path,
-        api,
-        tmp_path / "state",
-        out=io.StringIO(),
-        progress=io.StringIO(),
-        upload=upload,
-        sleep=lambda _: None,  # type: ignore[arg-type]
-    )
+
+    def run() -> dict[str, Any]:
+        return quietly(path, api, upload)
 
     with pytest.raises(ImportFailed):
         run()
@@ -205,15 +212,7 @@ def test_an_upload_that_expired_before_its_start_is_uploaded_again(tmp_path: Pat
 
     api = Expired(steps_then_success())
 
-    run_import(
-        path,
-        api,
-        tmp_path / "state",
-        out=io.StringIO(),
-        progress=io.StringIO(),
-        upload=True,
-        sleep=lambda _: None,
-    )  # type: ignore[arg-type]
+    quietly(path, api, upload=True)
 
     assert len(api.uploaded) == 1
     assert api.requests[-4][2] == {"upload_id": "u1"}
@@ -225,6 +224,4 @@ def test_a_failed_execution_is_an_error(tmp_path: Path) -> None:
     api = ScriptedApi([{"status": "FAILED", "error": {"error": "InvalidBatch"}}])
 
     with pytest.raises(ImportFailed, match="FAILED"):
-        run_import(
-            path, api, tmp_path / "state", out=io.StringIO(), progress=io.StringIO(), sleep=lambda _: None
-        )  # type: ignore[arg-type]
+        quietly(path, api)
