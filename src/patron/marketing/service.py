@@ -43,16 +43,6 @@ def _errors(exc: ValidationError) -> list[RecordError]:
     ]
 
 
-def latest_choices(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One record per e-mail: the last one in the input wins (it is the customer's latest choice).
-    Linear: one pass, one dict."""
-    latest: dict[str, dict[str, Any]] = {}
-    for record in records:
-        latest.pop(record["Email"], None)  # re-insert, so the output keeps the order of last occurrences
-        latest[record["Email"]] = record
-    return list(latest.values())
-
-
 def store(records: Iterable[dict[str, Any]], repository: InterestsRepository) -> tuple[int, int]:
     """Upsert opt-ins, delete opt-outs' stored interests, as the records stream past.
     Returns (stored, opted_out)."""
