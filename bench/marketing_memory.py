@@ -2,15 +2,13 @@
 
 Each step's handler runs in a process of its own (as on Lambda) that reaches AWS over HTTP: a moto
 server in this process, holding the uploaded batch, the batches bucket and the interests table. The
-step's process reports its peak resident set (ru_maxrss) and its resident set once the handler module
-is imported, so the difference is what the step itself held. Run as `python bench/marketing_memory.py
+step's process reports its peak resident set (VmHWM) and its peak once the handler module is imported, so the difference is what the step itself held. Run as `python bench/marketing_memory.py
 STEP` it is that step's process (event on stdin, result on stdout)."""
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -146,19 +144,26 @@ def _run_step(step: str) -> None:
 
     handler = getattr(steps, step)
     event = json.loads(sys.stdin.read())
-    rss = resource.getrusage(resource.RUSAGE_SELF)
+    baseline = _peak_rss_mb()
     tracemalloc.start()
     output = handler(event, Context(step))
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {
         "output": output,
-        "peak_mb": round(peak, 1),
-        "baseline_mb": round(rss.ru_maxrss / 1024, 1),
+        "peak_mb": round(_peak_rss_mb(), 1),
+        "baseline_mb": round(baseline, 1),
         "traced_mb": round(traced_peak / 1e6, 1),
     }
     print(json.dumps(report))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM): getrusage's ru_maxrss would report the parent's, as Linux
+    keeps it across fork and exec."""
+    status = Path("/proc/self/status").read_text()
+    (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(line.split()[1]) / 1024
 
 
 if __name__ == "__main__":

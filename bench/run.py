@@ -212,6 +212,11 @@ def marketing_pipeline() -> str:
                         break
                     time.sleep(0.2)
                 elapsed = time.monotonic() - started
+                print(
+                    f"marketing pipeline: {size:,} records ({path}) in {elapsed:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 assert execution["status"] == "SUCCEEDED", execution
                 assert dev.log is not None
                 written = [
