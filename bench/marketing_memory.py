@@ -2,8 +2,9 @@
 
 Each step's handler runs in a process of its own (as on Lambda) that reaches AWS over HTTP: a moto
 server in this process, holding the uploaded batch, the batches bucket and the interests table. The
-step's process reports its peak resident set (VmHWM) and its peak once the handler module is imported, so the difference is what the step itself held. Run as `python bench/marketing_memory.py
-STEP` it is that step's process (event on stdin, result on stdout)."""
+step's process reports its peak resident set (VmHWM), that peak once the handler module is imported, and
+the peak of Python allocations during the invocation. Run as `python bench/marketing_memory.py STEP` it is
+that step's process (event on stdin, result on stdout)."""
 
 from __future__ import annotations
 
