@@ -25,11 +25,13 @@ BRIEF_EXAMPLE: list[dict[str, Any]] = [
     },
 ]
 
-# what the pipeline answers for BRIEF_EXAMPLE: Jane stored, John's later opt-out wins (SPEC §1.4)
+# what GET /executions/{name} answers for BRIEF_EXAMPLE: Jane stored, John's later opt-out wins (SPEC §1.4)
 BRIEF_EXAMPLE_SUMMARY: dict[str, Any] = {
     "received": 3,
     "valid": 3,
     "rejected": [],
+    "rejected_count": 0,
+    "rejected_report_url": None,
     "duplicates_removed": 1,
     "stored": 1,
     "opted_out": 1,

@@ -89,7 +89,19 @@ def parser() -> argparse.ArgumentParser:
     bulk.add_argument("file", type=Path, help="a JSON array of records, or a .csv with the same columns")
     bulk.add_argument("--url", default="http://127.0.0.1:3000/marketing", help="the marketing API's base URL")
     bulk.add_argument("--api-key", help="the API key (default: $PATRON_API_KEY, else the key in --state-dir)")
-    bulk.add_argument("--state-dir", type=Path, default=Path(".patron"), help="a local `patron dev`'s state")
+    bulk.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".patron"),
+        help="a local `patron dev`'s state (its key); also keeps unfinished imports, to resume",
+    )
+    path = bulk.add_mutually_exclusive_group()
+    path.add_argument(
+        "--upload", dest="upload", action="store_const", const=True, help="always upload through S3"
+    )
+    path.add_argument(
+        "--direct", dest="upload", action="store_const", const=False, help="never upload (small batches)"
+    )
 
     events = command(commands, "events", "EventBridge of a running `patron dev`")
     events_commands = events.add_subparsers(dest="events_command", required=True, metavar="COMMAND")
@@ -274,10 +286,13 @@ def run_marketing_import(args: argparse.Namespace) -> int:
         return 2
     client = MarketingClient(args.url, key)
     try:
-        run_import(args.file, client)
+        run_import(args.file, client, args.state_dir, upload=args.upload)
     except (ImportFailed, OSError) as exc:
-        print(f"patron marketing import: {exc}", file=sys.stderr)
+        print(f"patron marketing import: {exc} (run it again to resume)", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("patron marketing import: interrupted; run it again to resume", file=sys.stderr)
+        return 130
     return 0
 
 

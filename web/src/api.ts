@@ -141,6 +141,27 @@ export class ApiClient {
   }
 }
 
+/**
+ * PUT `body` to a presigned upload URL (S3, or the local AWS endpoint), reporting the fraction sent.
+ * XMLHttpRequest, since fetch reports no upload progress. The content type is part of the signature.
+ */
+export function putUpload(url: string, body: string, onProgress: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("PUT", url);
+    request.setRequestHeader("Content-Type", "application/json");
+    request.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    request.onload = () =>
+      request.status < 300
+        ? resolve()
+        : reject(new ApiError("http", `The upload was refused (${request.status}).`, request.status));
+    request.onerror = () => reject(new ApiError("network", "Cannot reach the upload URL: check your connection."));
+    request.send(body);
+  });
+}
+
 /** One path segment, percent-encoded. */
 export const seg = (value: string) => encodeURIComponent(value);
 

@@ -93,3 +93,16 @@ export function parseBatch(text: string): unknown[] {
   if (!Array.isArray(value)) throw new Error("The batch must be a JSON array of records.");
   return value;
 }
+
+/**
+ * Above this many bytes of JSON-escaped body, a batch goes through an upload (POST /uploads, a PUT to
+ * S3, POST /preferences {upload_id}). A direct request's Lambda event carries the body as an escaped
+ * JSON string beside headers and request context and must stay within Lambda's 6 MB; 4 MB leaves that
+ * room, and below it one request is quicker than three. `patron marketing import` uses the same rule.
+ */
+export const DIRECT_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** The size of `json` once escaped as a string inside the Lambda event, in UTF-8 bytes. */
+export function escapedBytes(json: string): number {
+  return new TextEncoder().encode(JSON.stringify(json)).length;
+}

@@ -54,6 +54,10 @@ class GatewayError(BaseModel):
     message: str
 
 
+LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024  # bytes of a synchronous invocation's event (Lambda quotas)
+"""https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: on AWS a larger proxy event never
+reaches the function (API Gateway answers 413); the resolver answers the same wherever it can run."""
+
 RETRY_AFTER_SECONDS = 1  # the Retry-After of a 503 (throttling, an AWS outage)
 
 CORS_ALLOW_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
@@ -113,6 +117,11 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _event_bytes(event: Mapping[str, Any]) -> int:
+    """The size of the proxy event as Lambda receives it: JSON, the body an escaped string inside it."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 def is_json(content_type: str) -> bool:
     """Whether a Content-Type is JSON: `application/json` or any `+json` type, in any letter case (media
     types are case-insensitive, RFC 9110 §8.3.1; structured `+json` suffixes, RFC 6838 §4.2.8). No
@@ -170,8 +179,11 @@ class _StrictRequestValidation(OpenAPIRequestValidationMiddleware):
 class PatronResolver(APIGatewayRestResolver):
     """One per API. `methods` are the API's methods, announced in Access-Control-Allow-Methods."""
 
-    def __init__(self, methods: list[str]) -> None:
+    def __init__(self, methods: list[str], too_long_hint: str = "") -> None:
+        """`too_long_hint`: a sentence added to the 413 of a request whose event passes Lambda's 6 MB,
+        naming the way such a payload can be sent."""
         super().__init__(enable_validation=True, json_body_deserializer=parse_json)
+        self.too_long_hint = too_long_hint
         self._request_validation_middleware = _StrictRequestValidation()  # type: ignore[no-untyped-call]
         self.cors_methods = ",".join([*sorted(methods), "OPTIONS"])
         self.exception_handler(errors.PatronError)(self._domain_error)
@@ -184,11 +196,26 @@ class PatronResolver(APIGatewayRestResolver):
         if event.get("body") and not is_json(headers.get("content-type") or ""):
             body = error_body(errors.UnsupportedMediaType.code, "The request body must be application/json.")
             return self._error_result(415, body)
+        raw = event.get("body") or ""
+        if len(raw) > LAMBDA_PAYLOAD_LIMIT // 2 and _event_bytes(event) > LAMBDA_PAYLOAD_LIMIT:
+            return self._error_result(413, self._too_long())
         try:
             event = _decoded_body(event)
         except errors.Invalid as exc:
             return self._error_result(400, error_body(exc.code, exc.message))
         return self._with_cors(super().resolve(event, context))
+
+    def _too_long(self) -> dict[str, Any]:
+        message = " ".join(
+            filter(
+                None, ["The request is larger than a Lambda invocation carries (6 MB).", self.too_long_hint]
+            )
+        )
+        # API Gateway's own answer is {"message": "Request Too Long"}: the same field, read the same way
+        return {
+            "message": "Request Too Long",
+            "error": {"code": errors.PayloadTooLarge.code, "message": message},
+        }
 
     def _error_result(self, status: int, body: dict[str, Any]) -> dict[str, Any]:
         headers = {"Content-Type": content_types.APPLICATION_JSON}

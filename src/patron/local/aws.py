@@ -128,14 +128,32 @@ def create_queues(template: Template) -> None:
         sqs.create_queue(QueueName=template.physical_name(logical_id), Attributes=attributes)
 
 
+CORS_RULE_FIELDS = {  # CloudFormation's CorsRule → S3's CORSRule
+    "Id": "ID",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "AllowedHeaders": "AllowedHeaders",
+    "ExposedHeaders": "ExposeHeaders",
+    "MaxAge": "MaxAgeSeconds",
+}
+
+
 def create_buckets(template: Template) -> None:
+    """Buckets with their CORS rules (a browser PUTs to a presigned URL on the AWS endpoint)."""
     s3 = boto3.client("s3")
     # as on AWS: outside us-east-1 a bucket names its region
     location: Any = (
         {} if REGION == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": REGION}}
     )
     for logical_id in template.of_type("AWS::S3::Bucket"):
-        s3.create_bucket(Bucket=template.physical_name(logical_id), **location)
+        bucket = template.physical_name(logical_id)
+        s3.create_bucket(Bucket=bucket, **location)
+        rules = template.properties(logical_id).get("CorsConfiguration", {}).get("CorsRules", [])
+        if rules:
+            cors = [
+                {CORS_RULE_FIELDS[k]: v for k, v in rule.items() if k in CORS_RULE_FIELDS} for rule in rules
+            ]
+            s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors})
 
 
 ALARM_PROPERTIES = (

@@ -220,6 +220,36 @@ def limit_put_events() -> None:
     EventsBackend.put_events = put_events  # type: ignore[method-assign]
 
 
+def page_execution_history() -> None:
+    """moto 5.2.5's GetExecutionHistory ignores `reverseOrder`, `maxResults` and `nextToken`: it answers
+    every event, oldest first, so a client reading the newest events (the step a running execution is
+    in) reads the first ones instead. Step Functions answers newest first on `reverseOrder`, at most
+    `maxResults` events (default 100) per page, and a `nextToken` for the rest
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html)."""
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    require_checked_moto()
+    original: Callable[..., Any] = StepFunctionResponse.get_execution_history
+    if getattr(original, "patron_paged", False):
+        return
+
+    def get_execution_history(self: Any) -> Any:
+        result = original(self)
+        events = list(result.result["events"])
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        start = int(self._get_param("nextToken") or 0)
+        size = int(self._get_param("maxResults") or 0) or 100
+        page: dict[str, Any] = {"events": events[start : start + size]}
+        if start + size < len(events):
+            page["nextToken"] = str(start + size)
+        return ActionResult(page)
+
+    get_execution_history.patron_paged = True  # type: ignore[attr-defined]
+    StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
+
+
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 """(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
 
@@ -286,4 +316,6 @@ def apply_all() -> None:
     name_executions()
     limit_execution_input()
     limit_put_events()
+
+    page_execution_history()
     route_event_targets(deliver)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Annotated, Any
 
@@ -20,16 +21,30 @@ from patron.marketing.models import (
     ExecutionRequest,
     ExecutionStarted,
     ExecutionStatus,
+    ExecutionSummary,
     PreferencesAccepted,
+    PreferencesBatch,
     StoredInterests,
+    Summary,
+    UploadCreated,
+    UploadReference,
+    UploadRequest,
 )
-from patron.marketing.repository import Pipeline
+from patron.marketing.repository import ExecutionConflict, Pipeline, UploadUnusable
 from patron.marketing.steps import batches, interests
 
-app = PatronResolver(methods=["GET", "POST"])
+UPLOAD_HINT = "Send batches this large through POST /uploads, then POST /preferences with its upload_id."
+
+app = PatronResolver(methods=["GET", "POST"], too_long_hint=UPLOAD_HINT)
 
 ExecutionName = Annotated[
-    str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$", description="The execution's name")
+    str,
+    Path(
+        min_length=1,
+        max_length=256,
+        pattern=r"^(arn:[A-Za-z0-9-]+:states:[a-z0-9-]+:[0-9]{12}:execution:[A-Za-z0-9_.-]{1,80}:)?[A-Za-z0-9_.-]{1,80}$",
+        description="The execution's name, or the executionArn that POST /executions returned",
+    ),
 ]
 EmailPath = Annotated[Email, Path(description="The customer's e-mail (case-insensitive)")]
 
@@ -43,10 +58,22 @@ def _state_machine_name(arn: str) -> str:
     return arn.rsplit(":stateMachine:", 1)[-1] if ":stateMachine:" in arn else ""
 
 
+def _start(execution_input: Any, name: str | None = None) -> dict[str, Any]:
+    try:
+        return pipeline().start(execution_input, name)
+    except ExecutionConflict:
+        raise errors.Conflict(
+            f"An execution named {name} already exists with another input (ExecutionAlreadyExists)."
+        ) from None
+
+
 @app.post(
     "/executions",
     summary="Start the pipeline (the brief's StartExecution pass-through format)",
-    responses={200: documented("Started", ExecutionStarted)},
+    responses={
+        200: documented("Started", ExecutionStarted),
+        409: documented("This name was used with another input", ErrorResponse),
+    },
 )
 def start_execution(request: ExecutionRequest) -> ExecutionStarted:
     try:
@@ -63,21 +90,56 @@ def start_execution(request: ExecutionRequest) -> ExecutionStarted:
             "The request is not valid: stateMachineArn must be this stack's marketing state machine.",
             details=[{"field": "stateMachineArn", "message": "must be this stack's marketing state machine"}],
         )
-    started = pipeline().start(batches().pack(batch))
-    return ExecutionStarted(executionArn=started["executionArn"], startDate=started["startDate"])
+    # an input over Step Functions' 256 KB travels by S3 reference, as the pipeline's own states do
+    started = _start(batches().pack(batch), request.name)
+    return ExecutionStarted(executionArn=started["executionArn"], startDate=started["startDate"].timestamp())
+
+
+@app.post(
+    "/uploads",
+    summary="Get a URL to upload a large batch to (then POST /preferences with its upload_id)",
+    responses={201: documented("Upload URL created", UploadCreated)},
+)
+def create_upload(request: Annotated[UploadRequest | None, Body()] = None) -> Any:
+    upload_id = uuid.uuid4().hex
+    url, expires = batches().upload_url(upload_id)
+    created = UploadCreated(
+        upload_id=upload_id,
+        upload_url=url,
+        expires_at=expires.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    )
+    return ok(created, 201)
 
 
 @app.post(
     "/preferences",
-    summary="Submit a batch of marketing preferences",
+    summary="Submit a batch of marketing preferences: the records, or the upload_id of an uploaded batch",
     responses={202: documented("Accepted", PreferencesAccepted)},
 )
 def submit_preferences(
-    records: Annotated[list[Any], Body(description="The records: a JSON array")],
+    batch: Annotated[
+        PreferencesBatch,
+        Body(
+            description="The records (a JSON array), or {upload_id} of a batch uploaded through POST /uploads"
+        ),
+    ],
 ) -> Any:
-    started = pipeline().start(batches().pack(records))
+    if isinstance(batch.root, UploadReference):
+        upload_id = batch.root.upload_id
+        try:
+            ref = batches().uploaded(upload_id)
+        except UploadUnusable as exc:
+            raise errors.Invalid(
+                "The upload cannot be used.", details=[{"field": "upload_id", "message": str(exc)}]
+            ) from None
+        # one execution per upload: submitting it again (a retry, a resumed import) answers the same one
+        started = _start({"ref": ref.model_dump()}, f"upload-{upload_id}")
+        records = None
+    else:
+        started = pipeline().start(batches().pack(batch.root))
+        records = len(batch.root)
     logger.info(
-        "marketing batch submitted", extra={"records": len(records), "execution": started["executionName"]}
+        "marketing batch submitted", extra={"records": records, "execution": started["executionName"]}
     )
     return ok(
         PreferencesAccepted(executionArn=started["executionArn"], executionName=started["executionName"]), 202
@@ -90,10 +152,21 @@ def submit_preferences(
     responses={404: documented("No execution with this name", ErrorResponse)},
 )
 def get_execution(name: ExecutionName) -> ExecutionStatus:
+    if name.startswith("arn:"):
+        machine, name = name.split(":execution:", 1)[1].split(":")
+        if machine != _state_machine_name(pipeline().arn):
+            raise errors.NotFound("No execution of this stack's marketing state machine has this ARN.")
     execution = pipeline().describe(name)
     if execution is None:
         raise errors.NotFound(f"No execution named {name}.")
-    output = batches().unpack(execution["output"]) if execution["output"] is not None else None
+    output = None
+    if execution["output"] is not None:
+        summary = Summary.model_validate(execution["output"])
+        report = summary.rejected_report
+        output = ExecutionSummary(
+            **summary.model_dump(exclude={"rejected_report"}),
+            rejected_report_url=batches().download_url(report) if report else None,
+        )
     return ExecutionStatus(
         status=execution["status"], output=output, error=execution["error"], step=execution["step"]
     )

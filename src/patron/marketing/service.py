@@ -3,6 +3,7 @@ No AWS, no events: the steps module adapts them to Step Functions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from patron.core.errors import plain_message
 from patron.core.observability import logger
 from patron.core.parsing import depth
 from patron.core.types import normalize_email
-from patron.marketing.models import MarketingRecord, RecordError, Rejected, Summary
+from patron.marketing.models import MarketingRecord, RecordError, Rejected
 from patron.marketing.repository import MAX_ITEM_BYTES, InterestsRepository, item_bytes
 
 # a record (extra fields included) nested deeper than this is rejected alone: every later step reads and
@@ -24,13 +25,14 @@ class InvalidBatch(Exception):
     """The execution's input is not a JSON array of records."""
 
 
-def validate(batch: Any) -> tuple[list[dict[str, Any]], list[Rejected]]:
-    """Valid records (e-mail normalised), and the invalid ones with their index and reasons."""
+def validate(batch: Any, start: int = 0) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    """Valid records (e-mail normalised), and the invalid ones with their index and reasons; `start` is
+    the index of the first record (a batch is validated in chunks as it streams in)."""
     if not isinstance(batch, list):
         raise InvalidBatch(f"the input must be a JSON array of records, not {_json_kind(batch)}")
     valid: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
-    for index, raw in enumerate(batch):
+    for index, raw in enumerate(batch, start):
         if depth(raw) > MAX_RECORD_DEPTH:
             message = f"is nested more than {MAX_RECORD_DEPTH} levels deep"
             rejected.append(Rejected(index=index, errors=[RecordError(field="record", message=message)]))
@@ -69,40 +71,35 @@ def _errors(exc: ValidationError) -> list[RecordError]:
     ]
 
 
-def latest_choices(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One record per e-mail: the last one in the input wins (it is the customer's latest choice).
-    Linear: one pass, one dict."""
-    latest: dict[str, dict[str, Any]] = {}
-    for record in records:
-        latest.pop(record["Email"], None)  # re-insert, so the output keeps the order of last occurrences
-        latest[record["Email"]] = record
-    return list(latest.values())
-
-
-def store(records: list[dict[str, Any]], repository: InterestsRepository) -> tuple[int, int]:
-    """Upsert opt-ins, delete opt-outs' stored interests. Returns (stored, opted_out)."""
+def store(records: Iterable[dict[str, Any]], repository: InterestsRepository) -> tuple[int, int]:
+    """Upsert opt-ins, delete opt-outs' stored interests, as the records stream past.
+    Returns (stored, opted_out)."""
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    upserts = [{**record, "updated_at": now} for record in records if record["MarketingOptIn"]]
-    opted_out = [record["Email"] for record in records if not record["MarketingOptIn"]]
-    stats = repository.write(upserts, opted_out)
+    opted_in = opted_out = 0
+
+    def choices() -> Iterator[dict[str, Any]]:
+        nonlocal opted_in, opted_out
+        for record in records:
+            if record["MarketingOptIn"]:
+                opted_in += 1
+            else:
+                opted_out += 1
+            yield {**record, "updated_at": now}
+
+    stats = repository.write_choices(choices())
     logger.info(
         "interests written",
         extra={
-            "upserts": len(upserts),
-            "deletes": len(opted_out),
+            "upserts": opted_in,
+            "deletes": opted_out,
             "write_requests": stats.requests,
             "write_retries": stats.retries,
         },
     )
-    return len(upserts), len(opted_out)
+    return opted_in, opted_out
 
 
-def summary(state: dict[str, Any], stored: int, opted_out: int) -> Summary:
-    return Summary(
-        received=state["received"],
-        valid=state["valid"],
-        rejected=state["rejected"],
-        duplicates_removed=state["duplicates_removed"],
-        stored=stored,
-        opted_out=opted_out,
-    )
+def latest_lines(emails: Iterable[str]) -> dict[str, int]:
+    """The position of each e-mail's last occurrence (its latest choice wins): all de-duplication has to
+    hold, one entry per customer, while the records themselves stream past."""
+    return {email: position for position, email in enumerate(emails)}

@@ -220,3 +220,32 @@ def test_an_age_outside_every_group_is_said_once(page: Page, dev: DevServer, dep
     expect(form.get_by_label("Age")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("enroll-status")).to_have_text("Error: Check the highlighted field.")
     expect(page.get_by_text("not inside any registered age group")).to_have_count(1)
+
+
+def test_a_10_mb_file_goes_through_an_upload(
+    page: Page, dev: DevServer, deployed: set[str], tmp_path: Path
+) -> None:
+    use("patron-dev", "marketing", page, dev, deployed)
+    interests = ["product updates", "promotions", "newsletters", "events", "surveys", "partner offers"]
+    batch = [
+        {"Name": f"Browser customer {i:06d}", "Email": f"browser{i}@example.com", "MarketingOptIn": True,
+         "MarketingInterests": interests}
+        for i in range(50_000)
+    ]  # fmt: skip
+    batch[7]["Email"] = "not-an-email"
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(batch))
+    assert path.stat().st_size > 9_000_000
+    page.goto("/preferences")
+
+    page.get_by_label("Upload JSON or CSV").set_input_files(path)
+    expect(page.get_by_test_id("marketing-status")).to_contain_text("Loaded 50000 records from large.json")
+    with page.expect_response(lambda r: r.url.startswith(f"http://127.0.0.1:{dev.aws_port}/")) as put:
+        page.get_by_role("button", name="Submit batch").click()
+
+    assert (put.value.request.method, put.value.status) == ("PUT", 200)  # straight to S3, through CORS
+    expect(page.get_by_test_id("marketing-execution-status")).to_have_text("SUCCEEDED", timeout=120_000)
+    expect(page.get_by_test_id("summary-received")).to_have_text("50000")
+    expect(page.get_by_test_id("summary-stored")).to_have_text("49999")
+    expect(page.get_by_test_id("summary-rejected")).to_have_text("1")
+    expect(page.get_by_test_id("rejected-rows").locator("tbody tr td").first).to_have_text("7")

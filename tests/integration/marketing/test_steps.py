@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from tests.marketing import BRIEF_EXAMPLE, BRIEF_EXAMPLE_SUMMARY, make_record
 
 from patron.marketing import steps
+from patron.marketing.models import ObjectRef
 from patron.marketing.service import InvalidBatch
 
 
@@ -30,7 +32,8 @@ def test_the_brief_example_stores_jane_and_honours_johns_later_opt_out(
 ) -> None:
     output = run_pipeline(BRIEF_EXAMPLE, lambda_context)
 
-    assert output == BRIEF_EXAMPLE_SUMMARY
+    summary = {key: value for key, value in BRIEF_EXAMPLE_SUMMARY.items() if key != "rejected_report_url"}
+    assert output == {**summary, "rejected_report": None}  # the API presigns a report's URL when read
     jane = item(dynamodb, "janedoe@example.com")
     assert jane is not None
     assert jane["Name"] == {"S": "Jane Doe"}
@@ -103,7 +106,7 @@ def test_input_that_is_not_an_array_fails_with_a_named_error(cloud: None, lambda
         steps.validate_data({"not": "an array"}, lambda_context)
 
 
-def test_a_batch_over_the_state_limit_travels_by_reference(dynamodb: Any, lambda_context: Any) -> None:
+def test_records_travel_by_reference_so_every_state_stays_small(dynamodb: Any, lambda_context: Any) -> None:
     batch = [make_record(i) for i in range(5000)] + [make_record(7, MarketingOptIn=False)]
 
     validated = steps.validate_data(batch, lambda_context)
@@ -111,8 +114,79 @@ def test_a_batch_over_the_state_limit_travels_by_reference(dynamodb: Any, lambda
     output = steps.store_marketing_interests(deduped, lambda_context)
 
     for state in (validated, deduped):
-        assert set(state) == {"ref"}
         assert len(json.dumps(state)) < 1000
+        assert state["records"]["key"].startswith("states/")
+    assert validated["records"] != deduped["records"]
     assert output["received"] == 5001
     assert (output["duplicates_removed"], output["stored"], output["opted_out"]) == (1, 4999, 1)
     assert dynamodb.scan(TableName="MarketingInterests", Select="COUNT")["Count"] == 4999
+
+
+def test_the_last_choice_wins_in_the_order_of_last_occurrences(dynamodb: Any, lambda_context: Any) -> None:
+    batch = [make_record(1), make_record(2), make_record(1, Name="Later"), make_record(3)]
+
+    deduped = steps.remove_duplicates(steps.validate_data(batch, lambda_context), lambda_context)
+
+    lines = steps.batches().read_lines(ObjectRef.model_validate(deduped["records"]))
+    assert [(r["Email"], r["Name"]) for r in map(json.loads, lines)] == [
+        ("customer2@example.com", "Customer 2"),
+        ("customer1@example.com", "Later"),
+        ("customer3@example.com", "Customer 3"),
+    ]
+    assert deduped["duplicates_removed"] == 1
+
+
+def test_rejections_beyond_the_first_100_are_counted_and_reported_in_full(
+    dynamodb: Any, lambda_context: Any
+) -> None:
+    batch = [make_record(i, Email=f"broken-{i}") if i % 2 else make_record(i) for i in range(300)]
+
+    output = run_pipeline(batch, lambda_context)
+
+    assert (output["received"], output["valid"], output["stored"]) == (300, 150, 150)
+    assert output["rejected_count"] == 150
+    assert [r["index"] for r in output["rejected"]] == list(range(1, 201, 2))
+    report = json.load(steps.batches().open(ObjectRef.model_validate(output["rejected_report"])))
+    assert [r["index"] for r in report] == list(range(1, 300, 2))
+    assert report[0]["errors"][0]["field"] == "Email"
+
+
+def test_no_report_is_stored_when_the_output_lists_every_rejection(
+    dynamodb: Any, lambda_context: Any
+) -> None:
+    batch = [make_record(i, Email="broken") for i in range(100)]
+
+    output = run_pipeline(batch, lambda_context)
+
+    assert (output["rejected_count"], len(output["rejected"]), output["rejected_report"]) == (100, 100, None)
+
+
+def upload(batch: bytes) -> dict[str, Any]:
+    """An execution input referring to an object in the batches bucket, as POST /preferences passes an
+    upload."""
+    store = steps.batches()
+    ref = store.put("uploads/test.json", io.BytesIO(batch), "application/json")
+    return {"ref": ref.model_dump()}
+
+
+def test_an_uploaded_batch_is_streamed_from_s3(dynamodb: Any, lambda_context: Any) -> None:
+    body = b"  \n" + json.dumps([make_record(i) for i in range(2500)], indent=1).encode()
+
+    output = run_pipeline(upload(body), lambda_context)
+
+    assert (output["received"], output["stored"]) == (2500, 2500)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"Name": "x"}', "JSON array"),
+        (b"[" + json.dumps(make_record(1)).encode(), "not valid JSON"),
+        (b"   ", "empty"),
+    ],
+)
+def test_an_upload_that_is_not_a_json_array_fails_with_a_named_error(
+    cloud: None, lambda_context: Any, body: bytes, reason: str
+) -> None:
+    with pytest.raises(InvalidBatch, match=reason):
+        steps.validate_data(upload(body), lambda_context)

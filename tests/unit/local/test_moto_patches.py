@@ -92,6 +92,31 @@ def test_executions_started_without_a_name_get_distinct_names(cloud: None) -> No
     assert "None" not in names
 
 
+def test_execution_history_honours_reverse_order_and_pages(cloud: None) -> None:
+    client = boto3.client("stepfunctions")
+    steps = {
+        "StartAt": "One",
+        "States": {"One": {"Type": "Pass", "Next": "Two"}, "Two": {"Type": "Pass", "End": True}},
+    }
+    arn = client.create_state_machine(
+        name="paged", definition=json.dumps(steps), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    execution = client.start_execution(stateMachineArn=arn, name="run")["executionArn"]
+    while client.describe_execution(executionArn=execution)["status"] == "RUNNING":
+        time.sleep(0.02)
+    every = client.get_execution_history(executionArn=execution)["events"]
+
+    newest = client.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=2)
+    rest = client.get_execution_history(
+        executionArn=execution, reverseOrder=True, maxResults=100, nextToken=newest["nextToken"]
+    )
+
+    assert every[0]["type"] == "ExecutionStarted"
+    assert [e["type"] for e in newest["events"]] == ["ExecutionSucceeded", "PassStateExited"]
+    assert newest["events"] + rest["events"] == every[::-1]
+    assert "nextToken" not in rest
+
+
 def test_lambda_invocations_reach_the_dispatch_and_errors_are_function_errors(cloud: None) -> None:
     calls: list[tuple[str, Any, bool]] = []
 
@@ -159,9 +184,10 @@ def test_put_events_delivers_only_through_enabled_rules_with_a_pattern(cloud: No
     [
         lambda: moto_patches.route_lambda_invocations(None),
         moto_patches.name_executions,
+        moto_patches.page_execution_history,
         lambda: moto_patches.route_event_targets(events.deliver),
     ],
-    ids=["lambda invocations", "execution names", "event targets"],
+    ids=["lambda invocations", "execution names", "execution history", "event targets"],
 )
 def test_each_workflow_patch_refuses_another_moto(monkeypatch: pytest.MonkeyPatch, apply: Any) -> None:
     monkeypatch.setattr(moto_patches, "version", lambda _: "5.3.0")

@@ -1,23 +1,30 @@
-"""`patron marketing import`: reading JSON and CSV batches, following the execution, the summary."""
+"""`patron marketing import`: reading JSON and CSV batches with each record's line, the direct and the
+upload path, following the execution, resuming an interrupted import, the summary."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.marketing import BRIEF_EXAMPLE
 
-from patron.marketing.importer import ImportFailed, read_batch, run_import
+from patron.marketing import importer
+from patron.marketing.importer import ApiError, ImportFailed, read_batch, run_import
 
 
-def test_a_json_array_is_read_as_is(tmp_path: Path) -> None:
+def test_a_json_array_is_read_as_is_with_the_line_each_record_starts_on(tmp_path: Path) -> None:
     path = tmp_path / "batch.json"
-    path.write_text(json.dumps(BRIEF_EXAMPLE))
+    path.write_text(json.dumps(BRIEF_EXAMPLE, indent=2))
 
-    assert read_batch(path) == BRIEF_EXAMPLE
+    batch = read_batch(path)
+
+    assert batch.records == BRIEF_EXAMPLE
+    assert batch.lines == [2, 12, 21]
+    assert {path.read_text().splitlines()[line - 1].strip() for line in batch.lines} == {"{"}
 
 
 def test_csv_values_are_typed_like_the_api_expects(tmp_path: Path) -> None:
@@ -29,7 +36,9 @@ def test_csv_values_are_typed_like_the_api_expects(tmp_path: Path) -> None:
         "Odd One,odd@example.com,maybe,promotions\n"
     )
 
-    assert read_batch(path) == [
+    batch = read_batch(path)
+
+    assert batch.records == [
         {
             "Name": "Jane Doe",
             "Email": "janedoe@example.com",
@@ -49,9 +58,10 @@ def test_csv_values_are_typed_like_the_api_expects(tmp_path: Path) -> None:
             "MarketingInterests": ["promotions"],
         },
     ]
+    assert batch.lines == [2, 3, 4]  # the header is line 1
 
 
-@pytest.mark.parametrize("content", ['{"not": "an array"}', "[1, 2"])
+@pytest.mark.parametrize("content", ['{"not": "an array"}', "[1, 2", "[1 2]", "[1] x"])
 def test_a_file_that_is_not_a_json_array_is_refused(tmp_path: Path, content: str) -> None:
     path = tmp_path / "batch.json"
     path.write_text(content)
@@ -61,52 +71,151 @@ def test_a_file_that_is_not_a_json_array_is_refused(tmp_path: Path, content: str
 
 
 class ScriptedApi:
-    """Answers POST /preferences, then the given execution states in turn."""
+    """Answers the start (direct or through an upload), then the given execution states in turn.
+    `fail` raises, once, on the first request whose (method, path) it names."""
 
-    def __init__(self, states: list[dict[str, Any]]) -> None:
+    def __init__(self, states: list[dict[str, Any]], fail: tuple[str, str] | None = None) -> None:
         self.states = states
+        self.fail = fail
         self.requests: list[tuple[str, str, Any]] = []
+        self.uploaded: list[bytes] = []
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
+        if (method, path) == self.fail:
+            self.fail = None
+            raise ImportFailed("cannot reach the API")
         self.requests.append((method, path, body))
-        if method == "POST":
-            return {"executionArn": "arn:aws:states:::execution:m:run-1", "executionName": "run-1"}
+        if path == "/uploads":
+            return {"upload_id": "u1", "upload_url": "https://s3.example/u1", "expires_at": "later"}
+        if path == "/preferences":
+            return {"executionArn": "arn:aws:states:::execution:m:upload-u1", "executionName": "upload-u1"}
+        if path == "/executions":
+            return {"executionArn": f"arn:aws:states:::execution:m:{body['name']}", "startDate": 1.0}
         return self.states.pop(0)
 
+    def put(self, url: str, body: bytes, advance: Callable[[int], object]) -> None:
+        self.uploaded.append(body)
+        advance(len(body))
 
-def test_the_import_follows_the_execution_and_prints_the_summary_and_rejected_rows(tmp_path: Path) -> None:
-    path = tmp_path / "batch.json"
-    path.write_text(json.dumps([*BRIEF_EXAMPLE, {"Name": "Bad", "Email": "nope"}]))
-    summary = {
-        "received": 4,
-        "valid": 3,
-        "rejected": [
-            {"index": 3, "errors": [{"field": "Email", "message": "is not a valid e-mail address"}]}
-        ],
-        "duplicates_removed": 1,
-        "stored": 1,
-        "opted_out": 1,
-    }
-    api = ScriptedApi(
-        [
-            {"status": "RUNNING", "step": "ValidateData"},
-            {"status": "RUNNING", "step": "StoreMarketingInterests"},
-            {"status": "SUCCEEDED", "output": summary},
-        ]
+
+SUMMARY = {
+    "received": 4,
+    "valid": 3,
+    "rejected": [{"index": 3, "errors": [{"field": "Email", "message": "is not a valid e-mail address"}]}],
+    "rejected_count": 1,
+    "rejected_report_url": None,
+    "duplicates_removed": 1,
+    "stored": 1,
+    "opted_out": 1,
+}
+
+
+def steps_then_success() -> list[dict[str, Any]]:
+    return [
+        {"status": "RUNNING", "step": "ValidateData"},
+        {"status": "RUNNING", "step": "StoreMarketingInterests"},
+        {"status": "SUCCEEDED", "output": SUMMARY},
+    ]
+
+
+def quietly(path: Path, api: ScriptedApi, upload: bool | None = None) -> dict[str, Any]:
+    """run_import with the scripted API, output discarded, state next to the batch, no waiting."""
+    return run_import(
+        path,
+        api,  # type: ignore[arg-type]
+        path.parent / "state",
+        out=io.StringIO(),
+        progress=io.StringIO(),
+        upload=upload,
+        sleep=lambda _: None,
     )
+
+
+def write_batch(tmp_path: Path) -> Path:
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps([*BRIEF_EXAMPLE, {"Name": "Bad", "Email": "nope"}], indent=1))
+    return path
+
+
+def test_a_small_batch_starts_directly_follows_the_steps_and_prints_rejected_lines(tmp_path: Path) -> None:
+    path = write_batch(tmp_path)
+    api = ScriptedApi(steps_then_success())
     out, progress = io.StringIO(), io.StringIO()
 
-    result = run_import(path, api, out=out, progress=progress, sleep=lambda _: None)  # type: ignore[arg-type]
+    result = run_import(path, api, tmp_path / "state", out=out, progress=progress, sleep=lambda _: None)  # type: ignore[arg-type]
 
-    assert result == summary
-    assert api.requests[0][:2] == ("POST", "/preferences")
-    assert len(api.requests[0][2]) == 4
-    assert [r[1] for r in api.requests[1:]] == ["/executions/run-1"] * 3
+    assert result == SUMMARY
+    method, route, body = api.requests[0]
+    assert (method, route) == ("POST", "/executions")
+    assert json.loads(body["input"]) == read_batch(path).records
+    name = body["name"]
+    assert [r[1] for r in api.requests[1:]] == [f"/executions/{name}"] * 3
     assert "ValidateData" in progress.getvalue()
     assert "StoreMarketingInterests" in progress.getvalue()
     printed = out.getvalue()
     assert "stored             1" in printed
-    assert "record 3: Email: is not a valid e-mail address" in printed
+    assert "line 29: Email: is not a valid e-mail address" in printed  # record 3 starts on line 29
+    assert path.read_text().splitlines()[28].strip() == "{"
+    assert not list((tmp_path / "state" / "imports").iterdir())  # nothing left to resume
+
+
+def test_a_large_batch_goes_through_an_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "DIRECT_LIMIT_BYTES", 100)
+    path = write_batch(tmp_path)
+    api = ScriptedApi(steps_then_success())
+
+    quietly(path, api)
+
+    assert [r[:2] for r in api.requests[:2]] == [("POST", "/uploads"), ("POST", "/preferences")]
+    assert api.requests[1][2] == {"upload_id": "u1"}
+    assert json.loads(api.uploaded[0]) == read_batch(path).records
+
+
+@pytest.mark.parametrize(
+    ("upload", "lost"),
+    [
+        (True, ("POST", "/preferences")),
+        (True, ("GET", "/executions/upload-u1")),
+        (False, ("POST", "/executions")),
+    ],
+    ids=["upload, before the start", "upload, while following", "direct, at the start"],
+)
+def test_an_interrupted_import_resumes_without_starting_twice(
+    tmp_path: Path, upload: bool, lost: tuple[str, str]
+) -> None:
+    path = write_batch(tmp_path)
+    api = ScriptedApi(steps_then_success(), fail=lost)
+
+    def run() -> dict[str, Any]:
+        return quietly(path, api, upload)
+
+    with pytest.raises(ImportFailed):
+        run()
+    summary = run()
+
+    assert summary == SUMMARY
+    assert len(api.uploaded) == (1 if upload else 0)  # uploaded once
+    starts = [r for r in api.requests if r[1] in ("/preferences", "/executions")]
+    assert len({json.dumps(r[2], sort_keys=True) for r in starts}) <= 1  # every start the same start
+
+
+def test_an_upload_that_expired_before_its_start_is_uploaded_again(tmp_path: Path) -> None:
+    path = write_batch(tmp_path)
+    state = importer.ImportState(tmp_path / "state", read_batch(path).body)
+    state.save(upload_id="expired")
+
+    class Expired(ScriptedApi):
+        def request(self, method: str, path: str, body: Any = None) -> Any:
+            if body == {"upload_id": "expired"}:
+                raise ApiError(400, "no upload with this id")
+            return super().request(method, path, body)
+
+    api = Expired(steps_then_success())
+
+    quietly(path, api, upload=True)
+
+    assert len(api.uploaded) == 1
+    assert api.requests[-4][2] == {"upload_id": "u1"}
 
 
 def test_a_failed_execution_is_an_error(tmp_path: Path) -> None:
@@ -115,4 +224,4 @@ def test_a_failed_execution_is_an_error(tmp_path: Path) -> None:
     api = ScriptedApi([{"status": "FAILED", "error": {"error": "InvalidBatch"}}])
 
     with pytest.raises(ImportFailed, match="FAILED"):
-        run_import(path, api, out=io.StringIO(), progress=io.StringIO(), sleep=lambda _: None)  # type: ignore[arg-type]
+        quietly(path, api)

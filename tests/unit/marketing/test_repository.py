@@ -1,16 +1,27 @@
-"""BatchWriteItem in 25s, with UnprocessedItems and throttling retried until nothing is lost."""
+"""BatchWriteItem in 25s, with UnprocessedItems and throttling retried until nothing is lost; the batches
+bucket: inputs by reference, uploads."""
 
 from __future__ import annotations
 
+import json
 import math
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from tests.marketing import make_record
 
-from patron.marketing.repository import BatchStore, InterestsRepository, UnprocessedItemsRemain, item_bytes
+from patron.marketing.models import ObjectRef
+from patron.marketing.repository import (
+    BatchStore,
+    InterestsRepository,
+    UnprocessedItemsRemain,
+    UploadUnusable,
+    item_bytes,
+)
 
 TABLE = "MarketingInterests"
 
@@ -90,19 +101,36 @@ def test_writes_that_never_go_through_raise_for_the_state_machine_to_retry(dynam
         InterestsRepository(flaky, TABLE, sleep=lambda _: None).write(records(2), [])  # type: ignore[arg-type]
 
 
-def test_small_states_stay_inline_and_large_ones_travel_through_s3(cloud: None, template: Any) -> None:
+def test_small_inputs_stay_inline_and_large_ones_travel_through_s3_by_content(
+    cloud: None, template: Any
+) -> None:
     bucket = template.physical_name("MarketingBatchesBucket")
     store = BatchStore(boto3.client("s3"), bucket)
-    small = {"records": records(2)}
-    large = {"records": records(3000)}
+    small = records(2)
+    large = records(3000)
 
     packed_large = store.pack(large)
 
     assert store.pack(small) == small
     assert set(packed_large) == {"ref"}
     assert packed_large["ref"]["bucket"] == bucket
-    assert store.unpack(packed_large) == large
-    assert store.unpack(small) == small
+    assert json.load(store.open(ObjectRef.model_validate(packed_large["ref"]))) == large
+    assert store.pack(large) == packed_large  # the same input, the same reference: a repeated start is one
+
+
+def test_an_upload_is_usable_once_it_holds_a_batch(cloud: None, template: Any) -> None:
+    store = BatchStore(boto3.client("s3"), template.physical_name("MarketingBatchesBucket"))
+    url, expires = store.upload_url("0" * 32)
+    with pytest.raises(UploadUnusable, match="never uploaded"):
+        store.uploaded("0" * 32)
+
+    requests.put(url, data=b"", headers={"Content-Type": "application/json"}, timeout=10)
+    with pytest.raises(UploadUnusable, match="empty"):
+        store.uploaded("0" * 32)
+    requests.put(url, data=b"[]", headers={"Content-Type": "application/json"}, timeout=10)
+
+    assert store.uploaded("0" * 32).key == f"uploads/{'0' * 32}.json"
+    assert timedelta(minutes=14) < expires - datetime.now(UTC) <= timedelta(minutes=15)
 
 
 def test_item_bytes_counts_as_dynamodb_does() -> None:

@@ -82,12 +82,15 @@ def test_input_that_is_not_an_array_is_an_invalid_batch_named_in_json_words(batc
 def test_the_last_occurrence_of_an_email_wins() -> None:
     valid, _ = service.validate(BRIEF_EXAMPLE)
 
-    latest = service.latest_choices(valid)
+    latest = service.latest_lines(r["Email"] for r in valid)
 
-    assert [(r["Email"], r["MarketingOptIn"]) for r in latest] == [
-        ("janedoe@example.com", True),
-        ("johndoe@example.com", False),
-    ]
+    assert latest == {"johndoe@example.com": 2, "janedoe@example.com": 1}  # John's opt-out, line 2
+
+
+def test_validation_indexes_count_from_the_chunks_start() -> None:
+    _, rejected = service.validate([make_record(0), {"Name": "x"}], start=1000)
+
+    assert [r.index for r in rejected] == [1001]
 
 
 def test_dedupe_treats_emails_case_insensitively() -> None:
@@ -95,4 +98,4 @@ def test_dedupe_treats_emails_case_insensitively() -> None:
         [make_record(0, Email="A@Example.com"), make_record(1, Email="a@example.COM")]
     )
 
-    assert [r["Name"] for r in service.latest_choices(valid)] == ["Customer 1"]
+    assert service.latest_lines(r["Email"] for r in valid) == {"a@example.com": 1}

@@ -1,9 +1,9 @@
-// Brief 000: marketing preferences (SPEC §1.4). A batch is sent to POST /preferences and its
-// execution is followed until the pipeline's summary is there.
+// Brief 000: marketing preferences (SPEC §1.4). A batch is sent to POST /preferences (a large one
+// through an upload first) and its execution is followed until the pipeline's summary is there.
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
-import { ApiError, pollUntil, seg } from "../api";
+import { ApiError, pollUntil, putUpload, seg } from "../api";
 import { useApi } from "../app";
-import { csvToRecords, EXAMPLE_BATCH, parseBatch } from "../batch";
+import { csvToRecords, DIRECT_LIMIT_BYTES, EXAMPLE_BATCH, escapedBytes, parseBatch } from "../batch";
 import { Button, Card, errorStatus, Field, NotDeployed, type Status, StatusMessage } from "../ui";
 
 interface Started {
@@ -11,10 +11,18 @@ interface Started {
   executionName: string;
 }
 
+interface Upload {
+  upload_id: string;
+  upload_url: string;
+  expires_at: string;
+}
+
 interface Summary {
   received?: number;
   valid?: number;
   rejected?: { index: number; errors: unknown }[];
+  rejected_count?: number;
+  rejected_report_url?: string | null;
   duplicates_removed?: number;
   stored?: number;
   opted_out?: number;
@@ -22,6 +30,7 @@ interface Summary {
 
 interface Execution {
   status: string;
+  step?: string | null;
   output?: Summary | string | null;
   error?: unknown;
   cause?: unknown;
@@ -65,8 +74,12 @@ const COUNTS: [keyof Summary, string][] = [
   ["opted_out", "Opted out"],
 ];
 
+/** Files larger than this are kept aside instead of shown in the text area (a browser chokes on it). */
+const SHOWN_FILE_BYTES = 1024 * 1024;
+
 function SummaryView({ summary, batch }: { summary: Summary; batch: unknown[] }) {
   const rejected = summary.rejected ?? [];
+  const rejectedCount = summary.rejected_count ?? rejected.length;
   return (
     <div data-testid="marketing-summary">
       <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-6">
@@ -80,9 +93,18 @@ function SummaryView({ summary, batch }: { summary: Summary; batch: unknown[] })
         ))}
         <div className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2">
           <dt className="text-xs text-slate-600">Rejected</dt>
-          <dd className="text-xl font-semibold tabular-nums" data-testid="summary-rejected">{rejected.length}</dd>
+          <dd className="text-xl font-semibold tabular-nums" data-testid="summary-rejected">{rejectedCount}</dd>
         </div>
       </dl>
+      {summary.rejected_report_url && (
+        <p className="mt-3 text-sm">
+          The first {rejected.length} rejections are listed below;{" "}
+          <a className="font-medium text-indigo-700 underline" href={summary.rejected_report_url} data-testid="rejected-report">
+            download all {rejectedCount} (JSON)
+          </a>
+          .
+        </p>
+      )}
       {rejected.length > 0 && (
         <div className="relative mt-4 overflow-x-auto" tabIndex={0} role="region" aria-label="Rejected records">
           <table className="w-full min-w-[28rem] text-left text-sm" data-testid="rejected-rows">
@@ -162,6 +184,7 @@ export function MarketingPage() {
   const [status, setStatus] = useState<Status | null>(null);
   const [execution, setExecution] = useState<(Execution & { name: string }) | null>(null);
   const [sent, setSent] = useState<unknown[]>([]);
+  const [loaded, setLoaded] = useState<{ records: unknown[]; name: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [missing, setMissing] = useState<unknown>(null);
   const stop = useRef<AbortController | null>(null);
@@ -175,8 +198,15 @@ export function MarketingPage() {
     try {
       const content = await file.text();
       const records = file.name.toLowerCase().endsWith(".csv") ? csvToRecords(content) : parseBatch(content);
-      setText(JSON.stringify(records, null, 2));
       setInputError(undefined);
+      if (file.size > SHOWN_FILE_BYTES) {
+        setText("");
+        setLoaded({ records, name: file.name });
+        setStatus({ tone: "info", text: `Loaded ${records.length} records from ${file.name}: submit to send them.` });
+        return;
+      }
+      setLoaded(null);
+      setText(JSON.stringify(records, null, 2));
       setStatus({ tone: "info", text: `Loaded ${records.length} records from ${file.name}: review them, then submit.` });
     } catch (error) {
       setInputError(error instanceof Error ? error.message : String(error));
@@ -188,7 +218,7 @@ export function MarketingPage() {
     event.preventDefault();
     let batch: unknown[];
     try {
-      batch = parseBatch(text);
+      batch = loaded ? loaded.records : parseBatch(text);
     } catch (error) {
       setInputError(error instanceof Error ? error.message : String(error));
       setStatus({ tone: "error", text: "Fix the batch first." });
@@ -203,12 +233,28 @@ export function MarketingPage() {
     setSent(batch);
     setStatus({ tone: "pending", text: `Sending ${batch.length} records…` });
     try {
-      const { data: started } = await api.post<Started>("/preferences", batch);
+      const body = JSON.stringify(batch);
+      let started: Started;
+      if (escapedBytes(body) > DIRECT_LIMIT_BYTES) {
+        // too large for one request on AWS: upload it to S3, then start the pipeline on the upload
+        const { data: upload } = await api.post<Upload>("/uploads", {});
+        const megabytes = (new TextEncoder().encode(body).length / 1e6).toFixed(1);
+        await putUpload(upload.upload_url, body, (fraction) =>
+          setStatus({ tone: "pending", text: `Uploading ${batch.length} records (${megabytes} MB): ${Math.round(fraction * 100)} %` }),
+        );
+        started = (await api.post<Started>("/preferences", { upload_id: upload.upload_id })).data;
+      } else {
+        started = (await api.post<Started>("/preferences", batch)).data;
+      }
       setStatus({ tone: "pending", text: `Execution ${started.executionName} is running…` });
       const final = await pollUntil(
         async () => (await api.get<Execution>(`/executions/${seg(started.executionName)}`, controller.signal)).data,
         (e) => e.status !== "RUNNING",
-        (e) => setExecution({ ...e, name: started.executionName }),
+        (e) => {
+          setExecution({ ...e, name: started.executionName });
+          if (e.status === "RUNNING" && e.step)
+            setStatus({ tone: "pending", text: `Execution ${started.executionName}: ${e.step}…` });
+        },
         { intervalMs: 1000, timeoutMs: 600_000, signal: controller.signal },
       );
       const summary = summaryOf(final.output);
@@ -216,7 +262,7 @@ export function MarketingPage() {
         final.status === "SUCCEEDED"
           ? {
               tone: "success",
-              text: `Done: ${summary?.stored ?? 0} stored, ${summary?.opted_out ?? 0} opted out, ${summary?.rejected?.length ?? 0} rejected.`,
+              text: `Done: ${summary?.stored ?? 0} stored, ${summary?.opted_out ?? 0} opted out, ${summary?.rejected_count ?? summary?.rejected?.length ?? 0} rejected.`,
             }
           : { tone: "error", text: `The execution ended ${final.status}${final.error ? `: ${describeReason(final.error)}` : ""}.` },
       );
@@ -243,8 +289,10 @@ export function MarketingPage() {
               rows={12}
               spellCheck={false}
               value={text}
+              placeholder={loaded ? `${loaded.records.length} records from ${loaded.name} (too large to show here)` : undefined}
               onChange={(e) => {
                 setText(e.target.value);
+                setLoaded(null);
                 setInputError(undefined);
               }}
               aria-invalid={inputError ? true : undefined}
@@ -261,7 +309,13 @@ export function MarketingPage() {
             )}
             <div className="mt-3 flex flex-wrap items-end gap-2">
               <Button type="submit" disabled={busy}>Submit batch</Button>
-              <Button variant="secondary" onClick={() => setText(JSON.stringify(EXAMPLE_BATCH, null, 2))}>
+              <Button
+                variant="secondary"
+                onClick={() => {
+                  setLoaded(null);
+                  setText(JSON.stringify(EXAMPLE_BATCH, null, 2));
+                }}
+              >
                 Use the example batch
               </Button>
               <div>
