@@ -126,11 +126,6 @@ def test_access_logs_hold_neither_the_path_nor_the_api_key(template: Template) -
 def test_data_is_encrypted_at_rest_and_tables_are_recoverable(template: Template) -> None:
     resources = template.raw["Resources"]
     tables = of_type(resources, "AWS::DynamoDB::Table")
-    # the ids deletion markers live 24 hours (TTL) and guard in-flight workflow runs only: no backup,
-    # not retained
-    markers = tables.pop("CustomerIdDeletionsTable")
-    assert markers["SSESpecification"] == {"SSEEnabled": True}
-    assert markers["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert len(tables) == 6
     for name, table in tables.items():
         assert table["SSESpecification"] == {"SSEEnabled": True}, name

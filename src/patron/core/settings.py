@@ -15,7 +15,6 @@ class Settings(BaseModel):
 
     CORS_ALLOW_ORIGIN: str = "*"
     CUSTOMER_IDS_TABLE: str = "customer_ids"
-    CUSTOMER_ID_DELETIONS_TABLE: str = "customer_id_deletions"
     # marketing
     MARKETING_INTERESTS_TABLE: str = "MarketingInterests"
     MARKETING_BATCHES_BUCKET: str = ""

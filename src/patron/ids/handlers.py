@@ -49,9 +49,7 @@ ExecutionNamePath = Annotated[
 
 @cache
 def repository() -> IdsRepository:
-    return IdsRepository(
-        boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE, settings().CUSTOMER_ID_DELETIONS_TABLE
-    )
+    return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
 
 
 @cache
@@ -98,7 +96,7 @@ def submit_workflow(submission: Annotated[WorkflowSubmission, Body()]) -> Respon
     if not isinstance(app.current_event.json_body, dict):
         # Powertools validates a one-element JSON array as its element; the contract wants an object
         raise Invalid("The body must be a JSON object.", [{"field": "body", "message": "not an object"}])
-    return ok(service.submit(submission.id, workflow(), repository()), status=202)
+    return ok(service.submit(submission.id, workflow()), status=202)
 
 
 @app.get(

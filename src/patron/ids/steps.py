@@ -29,9 +29,7 @@ class TransientError(Exception):
 
 @cache
 def repository() -> IdsRepository:
-    return IdsRepository(
-        boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE, settings().CUSTOMER_ID_DELETIONS_TABLE
-    )
+    return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
 
 
 def task(step: Callable[[StepInput], dict[str, Any]]) -> Task:
@@ -54,12 +52,13 @@ def task(step: Callable[[StepInput], dict[str, Any]]) -> Task:
 
 @task
 def validate_exists(step: StepInput) -> dict[str, Any]:
-    return Existence(id=step.id, exists=service.is_registered(step.id, repository())).model_dump()
+    exists = service.is_registered(step.id, repository())
+    return Existence(id=step.id, exists=exists, trigger=step.trigger).model_dump(exclude_none=True)
 
 
 @task
 def insert_id(step: StepInput) -> dict[str, Any]:
-    result = service.insert(step.id, repository())
+    result = service.insert(step.id, repository(), step.trigger)
     metrics.add_metric(name=f"Workflow{result.result}", unit="Count", value=1)  # Inserted | AlreadyExists
     return result.model_dump()
 

@@ -50,39 +50,6 @@ def serialize_dynamodb_requests() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
-def keep_streams_across_failed_transactions() -> None:
-    """moto 5.2.5 rolls a cancelled TransactWriteItems back by putting deep copies of the tables in
-    place, stream shard included: every shard iterator taken before then reads a shard that no longer
-    grows, so a stream reader silently sees no change again (one `DELETE` of an absent id stopped
-    CustomerCreated for good). On DynamoDB a cancelled transaction writes nothing and the stream goes on:
-    here the rolled-back tables get their live shard back, minus any record of the cancelled writes."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    original: Callable[..., Any] = DynamoDBBackend.transact_write_items
-    if getattr(original, "patron_patched", False):
-        return
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        shards = {
-            name: (table.stream_shard, len(table.stream_shard.items))
-            for name, table in self.tables.items()
-            if table.stream_shard is not None
-        }
-        try:
-            original(self, transact_items)
-        except Exception:
-            for name, (shard, length) in shards.items():
-                table = self.tables.get(name)
-                if table is not None and table.stream_shard is not shard:
-                    del shard.items[length:]
-                    shard.table = table
-                    table.stream_shard = shard
-            raise
-
-    transact_write_items.patron_patched = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
 # botocore ≥ 1.40 sends DynamoDB Streams calls that carry a stream ARN to the account-based endpoint
 # (https://<account>.streams-ddb.<region>.amazonaws.com), which moto 5.2.5 does not route; the regional
 # endpoint that moto does route is passed explicitly by the local cloud's stream readers.
@@ -215,6 +182,5 @@ def apply_all() -> None:
 
     require_checked_moto()
     serialize_dynamodb_requests()
-    keep_streams_across_failed_transactions()
     name_executions()
     route_event_targets(deliver)

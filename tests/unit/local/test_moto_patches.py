@@ -42,37 +42,6 @@ def test_serialized_conditional_writes_create_each_item_exactly_once(dynamodb: A
     assert created == 30
 
 
-def test_a_cancelled_transaction_neither_stops_the_stream_nor_leaves_a_record(dynamodb: Any) -> None:
-    moto_patches.keep_streams_across_failed_transactions()
-    arn = dynamodb.describe_table(TableName="customer_ids")["Table"]["LatestStreamArn"]
-    streams = boto3.client("dynamodbstreams", endpoint_url=moto_patches.DYNAMODB_STREAMS_ENDPOINT)
-    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")
-    dynamodb.put_item(TableName="customer_ids", Item={"id": {"S": "a"}})
-
-    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
-        dynamodb.transact_write_items(  # the first write applies, the second's condition cancels both
-            TransactItems=[
-                {"Put": {"TableName": "customer_ids", "Item": {"id": {"S": "b"}}}},
-                {
-                    "ConditionCheck": {
-                        "TableName": "customer_ids",
-                        "Key": {"id": {"S": "a"}},
-                        "ConditionExpression": "attribute_not_exists(id)",
-                    }
-                },
-            ]
-        )
-    dynamodb.put_item(TableName="customer_ids", Item={"id": {"S": "c"}})
-
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
-    assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records] == [
-        ("INSERT", "a"),
-        ("INSERT", "c"),
-    ]
-    assert "Item" not in dynamodb.get_item(TableName="customer_ids", Key={"id": {"S": "b"}})
-
-
 # ---------------------------------------------------------------- Step Functions, Lambda, EventBridge
 PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 
