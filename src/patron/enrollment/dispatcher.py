@@ -6,22 +6,14 @@ skipped, and none already sent is sent again (as ids' CustomerCreated publisher 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.observability import logger, masked_errors, metrics
-from patron.core.settings import settings
 from patron.enrollment import service
-from patron.enrollment.repository import EnrollmentQueue
-
-
-@cache
-def queue() -> EnrollmentQueue:
-    return EnrollmentQueue(boto3.client("sqs"), settings().ENROLLMENT_QUEUE_URL)
+from patron.enrollment.wiring import queue
 
 
 @masked_errors

@@ -3,10 +3,8 @@ routes each function only its own route."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,7 +13,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.errors import Invalid
 from patron.core.observability import logger, metrics
-from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import (
     EXECUTION_NAME_PATTERN,
@@ -27,7 +24,7 @@ from patron.ids.models import (
     WorkflowStarted,
     WorkflowSubmission,
 )
-from patron.ids.repository import CustomersWorkflow, IdsRepository
+from patron.ids.wiring import repository, workflow
 
 app = PatronResolver(methods=["DELETE", "GET", "POST", "PUT"])
 
@@ -45,16 +42,6 @@ ExecutionNamePath = Annotated[
         description="The executionName returned by POST /workflow/submit",
     ),
 ]
-
-
-@cache
-def repository() -> IdsRepository:
-    return IdsRepository(boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE)
-
-
-@cache
-def workflow() -> CustomersWorkflow:
-    return CustomersWorkflow(boto3.client("stepfunctions"), settings().CUSTOMERS_WORKFLOW_ARN)
 
 
 @app.put(

@@ -6,20 +6,13 @@ record: no event is lost while EventBridge is unavailable, and none already sent
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.observability import logger, masked_errors, metrics
 from patron.ids import service
-from patron.ids.repository import CustomerEvents
-
-
-@cache
-def events() -> CustomerEvents:
-    return CustomerEvents(boto3.client("events"))
+from patron.ids.wiring import events
 
 
 @masked_errors

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,7 +12,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from patron.core import errors
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
-from patron.core.settings import settings
 from patron.core.types import Email, normalize_email
 from patron.marketing.models import (
     ExecutionRequest,
@@ -23,8 +20,7 @@ from patron.marketing.models import (
     PreferencesAccepted,
     StoredInterests,
 )
-from patron.marketing.repository import Pipeline
-from patron.marketing.steps import batches, interests
+from patron.marketing.wiring import batches, interests, pipeline
 
 app = PatronResolver(methods=["GET", "POST"])
 
@@ -32,11 +28,6 @@ ExecutionName = Annotated[
     str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$", description="The execution's name")
 ]
 EmailPath = Annotated[Email, Path(description="The customer's e-mail (case-insensitive)")]
-
-
-@cache
-def pipeline() -> Pipeline:
-    return Pipeline(boto3.client("stepfunctions"), settings().MARKETING_STATE_MACHINE_ARN)
 
 
 def _state_machine_name(arn: str) -> str:

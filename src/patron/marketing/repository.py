@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from patron.core.errors import is_transient
-
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -43,8 +41,9 @@ class InterestsRepository:
         self._sleep = sleep
 
     def write(self, upserts: Iterable[dict[str, Any]], deletes: Iterable[str]) -> WriteStats:
-        """Upsert and delete in BatchWriteItem requests of 25, retrying UnprocessedItems (and throttling,
-        brief outages) with exponential backoff and jitter until every write is done."""
+        """Upsert and delete in BatchWriteItem requests of 25, retrying UnprocessedItems with exponential
+        backoff and jitter until every write is done. Throttling and outages are botocore's to retry
+        (core.aws.CONFIG); one left after its retries escapes, and the state machine retries the step."""
         requests: list[dict[str, Any]] = [{"PutRequest": {"Item": _item(record)}} for record in upserts]
         requests += [{"DeleteRequest": {"Key": {"Email": {"S": email}}}} for email in deletes]
         stats = WriteStats()
@@ -59,12 +58,7 @@ class InterestsRepository:
                 stats.retries += 1
                 self._sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
             stats.requests += 1
-            try:
-                response = self._client.batch_write_item(RequestItems={self._table: pending})
-            except ClientError as exc:
-                if is_transient(exc):
-                    continue
-                raise
+            response = self._client.batch_write_item(RequestItems={self._table: pending})
             pending = response.get("UnprocessedItems", {}).get(self._table, [])
             if not pending:
                 return

@@ -3,30 +3,19 @@ StoreMarketingInterests. A state larger than Step Functions allows travels by S3
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from patron.core.errors import transient_as_retryable
 from patron.core.observability import logger, masked_errors, metrics
-from patron.core.settings import settings
 from patron.marketing import service
-from patron.marketing.repository import BatchStore, InterestsRepository
-
-
-@cache
-def batches() -> BatchStore:
-    return BatchStore(boto3.client("s3"), settings().MARKETING_BATCHES_BUCKET)
-
-
-@cache
-def interests() -> InterestsRepository:
-    return InterestsRepository(boto3.client("dynamodb"), settings().MARKETING_INTERESTS_TABLE)
+from patron.marketing.wiring import batches, interests
 
 
 @masked_errors
 @logger.inject_lambda_context
+@transient_as_retryable
 def validate_data(event: Any, context: LambdaContext) -> Any:
     batch = batches().unpack(event)
     valid, rejected = service.validate(batch)
@@ -43,6 +32,7 @@ def validate_data(event: Any, context: LambdaContext) -> Any:
 
 @masked_errors
 @logger.inject_lambda_context
+@transient_as_retryable
 def remove_duplicates(event: Any, context: LambdaContext) -> Any:
     state = batches().unpack(event)
     unique = service.latest_choices(state["records"])
@@ -55,6 +45,7 @@ def remove_duplicates(event: Any, context: LambdaContext) -> Any:
 @masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
+@transient_as_retryable
 def store_marketing_interests(event: Any, context: LambdaContext) -> Any:
     state = batches().unpack(event)
     stored, opted_out = service.store(state["records"], interests())
