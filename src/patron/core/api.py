@@ -110,6 +110,12 @@ def _is_json(content_type: str) -> bool:
     return media_type in ("application/json", "") or media_type.endswith("+json")
 
 
+# The Powertools internals used here (`_is_or_contains_sequence`, the resolver's
+# `_request_validation_middleware`) and the bug worked around were checked against this version;
+# tests/unit/core/test_powertools_canaries.py fails when the pin moves, the internals move or the bug is fixed.
+CHECKED_POWERTOOLS_VERSION = "3.37.0"
+
+
 class _StrictBodyValidation(OpenAPIRequestValidationMiddleware):
     """Powertools (3.37) turns a list into its first element for any parameter that is not a sequence,
     a rule meant for repeated query strings that it applies to bodies too: `[{...}]` would pass as the
