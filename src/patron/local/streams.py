@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import Any
 
 import boto3
-from moto.events.models import EventPattern
 
 from patron.local.lambdas import LambdaRuntime
-from patron.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT
+from patron.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT, event_pattern
 from patron.local.template import Template
 
 logger = logging.getLogger("patron.local")
@@ -35,7 +34,7 @@ class StreamSource:
     report_item_failures: bool
     max_retries: int  # -1: retry until the batch succeeds
     on_failure_arn: str | None
-    patterns: tuple[EventPattern, ...]
+    patterns: tuple[Any, ...]  # moto's matchers (moto_patches.event_pattern)
 
 
 def stream_sources(template: Template) -> list[StreamSource]:
@@ -57,7 +56,7 @@ def stream_sources(template: Template) -> list[StreamSource]:
                         props.get("MaximumRetryAttempts", -1)
                     ),  # AWS's default: until it succeeds
                     on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
-                    patterns=tuple(EventPattern.load(f["Pattern"]) for f in filters),
+                    patterns=tuple(event_pattern(f["Pattern"]) for f in filters),
                 )
             )
     return sources
@@ -129,7 +128,7 @@ class StreamReader:
         return got_any
 
     def _matches(self, record: dict[str, Any]) -> bool:
-        return not self.source.patterns or any(p.matches_event(record) for p in self.source.patterns)  # type: ignore[arg-type]
+        return not self.source.patterns or any(p.matches_event(record) for p in self.source.patterns)
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:
         attempts = 0
