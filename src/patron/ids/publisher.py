@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from patron.core import streams
 from patron.core.observability import logger, masked_errors, metrics
 from patron.ids import service
 from patron.ids.wiring import events
@@ -18,16 +20,12 @@ from patron.ids.wiring import events
 @masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    for record in event["Records"]:
-        customer_id = record["dynamodb"]["Keys"]["id"]["S"]
-        logger.set_correlation_id(customer_id)  # as in the workflow run the event starts
-        try:
-            service.publish_created(customer_id, events())
-            metrics.add_metric(name="CustomerCreatedPublished", unit="Count", value=1)
-        except Exception:
-            logger.exception(
-                "CustomerCreated not published; the stream retries", extra={"customer_id": customer_id}
-            )
-            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    return {"batchItemFailures": []}
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return streams.in_order(event["Records"], publish, "CustomerCreated not published; the stream retries")
+
+
+def publish(record: dict[str, Any]) -> None:
+    customer_id = record["dynamodb"]["Keys"]["id"]["S"]
+    logger.set_correlation_id(customer_id)  # as in the workflow run the event starts
+    service.publish_created(customer_id, events())
+    metrics.add_metric(name="CustomerCreatedPublished", unit="Count", value=1)

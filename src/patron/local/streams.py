@@ -39,26 +39,20 @@ class StreamSource:
 
 def stream_sources(template: Template) -> list[StreamSource]:
     sources = []
-    for function in template.functions().values():
-        for event in function.events.values():
-            if event["Type"] != "DynamoDB":
-                continue
-            props = event["Properties"]
-            table_name = props["Stream"].split(":table/", 1)[1].split("/stream/", 1)[0]
-            filters = props.get("FilterCriteria", {}).get("Filters", [])
-            sources.append(
-                StreamSource(
-                    function=function.logical_id,
-                    table_name=table_name,
-                    batch_size=int(props.get("BatchSize", 100)),
-                    report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-                    max_retries=int(
-                        props.get("MaximumRetryAttempts", -1)
-                    ),  # AWS's default: until it succeeds
-                    on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
-                    patterns=tuple(event_pattern(f["Pattern"]) for f in filters),
-                )
+    for function, props in template.event_sources("DynamoDB"):
+        table_name = props["Stream"].split(":table/", 1)[1].split("/stream/", 1)[0]
+        filters = props.get("FilterCriteria", {}).get("Filters", [])
+        sources.append(
+            StreamSource(
+                function=function.logical_id,
+                table_name=table_name,
+                batch_size=int(props.get("BatchSize", 100)),
+                report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                max_retries=int(props.get("MaximumRetryAttempts", -1)),  # AWS's default: until it succeeds
+                on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
+                patterns=tuple(event_pattern(f["Pattern"]) for f in filters),
             )
+        )
     return sources
 
 
