@@ -53,19 +53,11 @@ class IdsRepository:
         return "Item" in item
 
     def delete(self, customer_id: str) -> bool:
-        """Delete the id; True when it existed."""
-        try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key={"id": {"S": customer_id}},
-                ConditionExpression="attribute_exists(#id)",
-                ExpressionAttributeNames={"#id": "id"},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        """Delete the id; True when it existed (the deleted item comes back, ReturnValues ALL_OLD)."""
+        deleted = self._client.delete_item(
+            TableName=self._table, Key={"id": {"S": customer_id}}, ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in deleted
 
     @staticmethod
     def _item(customer_id: str, created_by: Creator) -> dict[str, Any]:
