@@ -2,7 +2,7 @@
 // execution is followed until the pipeline's summary is there.
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, seg } from "../api";
-import { useApi } from "../app";
+import { useApi } from "../session";
 import { csvToRecords, EXAMPLE_BATCH, parseBatch } from "../batch";
 import { Button, Card, errorStatus, Field, NotDeployed, type Status, StatusMessage } from "../ui";
 
