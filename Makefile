@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 CHECKOV_VERSION := 3.2.500
 BANDIT_VERSION := 1.9.4
 
-.PHONY: dev test lint bench build deploy destroy smoke openapi setup console screenshots requirements
+.PHONY: dev test check lint bench build deploy destroy smoke openapi setup console screenshots requirements
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -20,8 +20,18 @@ setup:
 dev: setup console
 	$(UV) run patron dev
 
+# unit and integration tests spread over two workers (pytest-xdist, a module per worker: module fixtures
+# stay shared); e2e and browser tests after them, in one process (one patron dev per session fixture)
 test: setup lint console
-	$(UV) run pytest
+	$(UV) run pytest -n 2 --dist loadfile tests/unit tests/integration
+	$(UV) run pytest tests/e2e
+
+# the inner loop: lint without the slow gates (cfn-lint, sam validate, checkov, bandit) and the unit tests
+check: setup
+	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
+	$(UV) run mypy
+	$(UV) run pytest -q -n 2 --dist loadfile tests/unit
 
 lint: setup
 	$(UV) run ruff check src tests bench

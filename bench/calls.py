@@ -20,10 +20,10 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from tests.conftest import clear_cached_clients  # noqa: E402
 from tests.customers import customer_body  # noqa: E402
 from tests.events import api_event  # noqa: E402
 
+from patron.core.aws import reset as reset_wiring  # noqa: E402
 from patron.local import aws  # noqa: E402
 from patron.local.cloud import function_environment  # noqa: E402
 from patron.local.lambdas import LambdaContext  # noqa: E402
@@ -65,9 +65,9 @@ def cloud() -> Iterator[Counter[str]]:
         boto3.setup_default_session()  # the handlers' clients are created from it on first use
         assert boto3.DEFAULT_SESSION is not None
         boto3.DEFAULT_SESSION.events.register("before-call", count)
-        clear_cached_clients()
+        reset_wiring()
         yield made
-        clear_cached_clients()
+        reset_wiring()
 
 
 def caller(module: Any) -> Call:

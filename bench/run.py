@@ -360,6 +360,22 @@ def make_test_duration() -> str:
     )
 
 
+def make_check_duration() -> str:
+    """`make check`, the inner loop (ruff, mypy, unit tests on two workers): target under 90 s."""
+    started = time.monotonic()
+    result = subprocess.run(["make", "check"], cwd=ROOT, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    outcome = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"
+    verdict = "" if seconds < 90 and result.returncode == 0 else f" {FAILED}: the target is under 90 s, green"
+    return "\n".join(
+        [
+            "## `make check` duration",
+            "",
+            f"{seconds:.0f} s, exit status {result.returncode}, `{outcome.strip('= ')}`{verdict}.",
+        ]
+    )
+
+
 BENCHMARKS = [
     cold_start,
     cold_starts,
@@ -368,6 +384,7 @@ BENCHMARKS = [
     warm_get,
     dev_start_time,
     marketing_pipeline,
+    make_check_duration,
     make_test_duration,
 ]
 

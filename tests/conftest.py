@@ -4,7 +4,6 @@ and every table created from the template (the key schemas live only there)."""
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from patron.core.settings import settings
+from patron.core.aws import reset as reset_wiring
 from patron.local import aws
 from patron.local.cloud import function_environment
 from patron.local.lambdas import LambdaContext
@@ -51,22 +50,9 @@ def aws_env(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
         **function_environment(template),
     }.items():
         monkeypatch.setenv(name, value)
-    settings.cache_clear()
+    reset_wiring()
     yield
-    settings.cache_clear()
-
-
-def clear_cached_clients() -> None:
-    """Every `@cache`d factory of a service module (`repository()`, clients): each test gets ones built
-    inside its own moto."""
-    for name, module in list(sys.modules.items()):
-        if name.startswith("patron.") and not name.startswith("patron.local"):
-            for value in vars(module).values():
-                if (
-                    callable(getattr(value, "cache_clear", None))
-                    and getattr(value, "__module__", None) == name
-                ):
-                    value.cache_clear()
+    reset_wiring()
 
 
 @pytest.fixture
@@ -77,9 +63,9 @@ def cloud(aws_env: None, template: Template) -> Iterator[None]:
         aws.create_tables(template)
         aws.create_queues(template)
         aws.create_buckets(template)
-        clear_cached_clients()
+        reset_wiring()
         yield
-        clear_cached_clients()
+        reset_wiring()
 
 
 @pytest.fixture

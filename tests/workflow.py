@@ -33,13 +33,14 @@ def run_workflow(execution_input: Any, client: Any = None) -> dict[str, Any]:
 
 
 def executions_for(customer_id: str, client: Any = None) -> list[dict[str, Any]]:
-    """Every execution of customers-workflow whose input is {"id": customer_id}."""
+    """Every execution of customers-workflow for that id (input `{"id"}`, or `{"id", "trigger"}` when
+    the CustomerCreated rule started it)."""
     client = client or boto3.client("stepfunctions")
     found = []
     for page in client.get_paginator("list_executions").paginate(stateMachineArn=WORKFLOW_ARN):
         for execution in page["executions"]:
             described = client.describe_execution(executionArn=execution["executionArn"])
-            if json.loads(described["input"]) == {"id": customer_id}:
+            if json.loads(described["input"])["id"] == customer_id:
                 found.append(described)
     return found
 

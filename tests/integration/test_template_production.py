@@ -126,12 +126,7 @@ def test_access_logs_hold_neither_the_path_nor_the_api_key(template: Template) -
 def test_data_is_encrypted_at_rest_and_tables_are_recoverable(template: Template) -> None:
     resources = template.raw["Resources"]
     tables = of_type(resources, "AWS::DynamoDB::Table")
-    # the ids deletion markers live 24 hours (TTL) and guard in-flight workflow runs only: no backup,
-    # not retained
-    markers = tables.pop("CustomerIdDeletionsTable")
-    assert markers["SSESpecification"] == {"SSEEnabled": True}
-    assert markers["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    # Idempotency-Key records live 24 hours (TTL) and only replay recent answers: the same
+    # Idempotency-Key records live 24 hours (TTL) and only replay recent answers: no backup, not retained
     keys = tables.pop("IdempotencyTable")
     assert keys["SSESpecification"] == {"SSEEnabled": True}
     assert keys["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}

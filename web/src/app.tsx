@@ -1,27 +1,12 @@
-// The shell: runtime configuration, the API key in use, client-side routing and the layout.
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
-import { ApiClient } from "./api";
-import { type ConsoleConfig, SERVICES, type Service } from "./config";
+// The shell: loading the runtime configuration, the API key setting, client-side routing and the layout
+// (the session the pages share is in session.tsx).
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { type ConsoleConfig, SERVICES } from "./config";
 import { CustomersPage } from "./pages/Customers";
 import { EnrollmentsPage } from "./pages/Enrollments";
 import { IdsPage } from "./pages/Ids";
 import { MarketingPage } from "./pages/Marketing";
-
-interface Session {
-  config: ConsoleConfig;
-  apiKey: string;
-  setApiKey: (key: string) => void;
-}
-
-const SessionContext = createContext<Session | null>(null);
-
-/** The client of one service, with the key in use (config.json's unless the user changed it). */
-export function useApi(service: Service): ApiClient {
-  const session = useContext(SessionContext);
-  if (!session) throw new Error("useApi outside the console");
-  const { config, apiKey } = session;
-  return useMemo(() => new ApiClient(service, config.apis[service], apiKey), [service, config, apiKey]);
-}
+import { type Session, SessionContext } from "./session";
 
 // Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing), which `patron dev` serves
 // on this same origin.

@@ -130,6 +130,12 @@ def is_json(content_type: str) -> bool:
     return media_type in ("application/json", "") or media_type.endswith("+json")
 
 
+# The Powertools internals used here (`_is_or_contains_sequence`, the resolver's
+# `_request_validation_middleware`) and the bug worked around were checked against this version;
+# tests/unit/core/test_powertools_canaries.py fails when the pin moves, the internals move or the bug is fixed.
+CHECKED_POWERTOOLS_VERSION = "3.37.0"
+
+
 def _decoded_body(event: Mapping[str, Any]) -> Mapping[str, Any]:
     """The event with a base64-encoded body (a binary media type, or bytes that were not UTF-8) as
     text; `errors.Invalid` when those bytes are not UTF-8, the only encoding of JSON (RFC 8259 §8.1)."""

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from botocore.exceptions import (
     ClientError,
@@ -129,3 +130,27 @@ def plain_message(error: Mapping[str, Any]) -> str:
             pass
     message = str(error.get("msg") or "is not valid")
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+class TransientError(Exception):
+    """A transient AWS failure (throttling, an outage) left after botocore's own retries
+    (core.aws.CONFIG), raised by a Step Functions task under this name: the state machines' `Retry`
+    lists `TransientError` and retries the whole (idempotent) step with backoff."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def transient_as_retryable(handler: F) -> F:
+    """Re-raise a transient error of `handler` as `TransientError`; any other error unchanged."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except Exception as exc:
+            if is_transient(exc):
+                raise TransientError(str(exc)) from exc
+            raise
+
+    return wrapper  # type: ignore[return-value]

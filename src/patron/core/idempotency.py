@@ -9,10 +9,8 @@ request body is part of the record (`payload_validation_jmespath`): the same key
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import (
@@ -26,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel
 
+from patron.core import aws
 from patron.core.errors import Conflict
 from patron.core.settings import settings
 
@@ -46,14 +45,14 @@ IdempotencyKey = Annotated[
 ]
 
 
-@cache
+@aws.wired
 def _store() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
-        table_name=settings().IDEMPOTENCY_TABLE, boto3_client=boto3.client("dynamodb")
+        table_name=settings().IDEMPOTENCY_TABLE, boto3_client=aws.client("dynamodb")
     )
 
 
-@cache
+@aws.wired
 def _config() -> IdempotencyConfig:
     return IdempotencyConfig(
         event_key_jmespath="key",

@@ -3,10 +3,8 @@ routes each function only its own route."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,7 +13,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.idempotency import IdempotencyKey, once
 from patron.core.observability import logger, metrics
-from patron.core.settings import settings
 from patron.core.types import Email
 from patron.crm import service
 from patron.crm.models import (
@@ -26,7 +23,7 @@ from patron.crm.models import (
     NewCustomer,
     SeedResult,
 )
-from patron.crm.repository import CustomersRepository
+from patron.crm.wiring import repository
 
 app = PatronResolver(methods=["DELETE", "GET", "PATCH", "POST", "PUT"])
 
@@ -40,13 +37,6 @@ Changes = Annotated[
 CUSTOMER = {200: documented("The customer", Customer)}
 NOT_FOUND = {404: documented("No customer with this id", ErrorResponse)}
 CONFLICT = {409: documented("The e-mail address is used by another customer", ErrorResponse)}
-
-
-@cache
-def repository() -> CustomersRepository:
-    return CustomersRepository(
-        boto3.client("dynamodb"), settings().CUSTOMERS_TABLE, settings().CUSTOMER_EMAILS_TABLE
-    )
 
 
 @app.get("/customers", summary="List customers, a page at a time")

@@ -59,10 +59,6 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
-def _cancellation_codes(exc: ClientError) -> list[str]:
-    return [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
-
-
 def _error_code(exc: ClientError) -> str:
     return str(exc.response["Error"]["Code"])
 
@@ -71,7 +67,7 @@ def _met_a_transaction(exc: ClientError) -> bool:
     """The write was refused only because another transaction held one of its items: worth a retry."""
     if _error_code(exc) == "TransactionConflictException":
         return True
-    codes = _cancellation_codes(exc)
+    codes = errors.cancellation_reasons(exc)
     return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
 
 
@@ -113,7 +109,7 @@ class CustomersRepository:
         except ClientError as exc:
             if _error_code(exc) != "TransactionCanceledException":
                 raise
-            if _cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+            if errors.cancellation_reasons(exc)[1:2] == ["ConditionalCheckFailed"]:
                 raise _email_taken() from exc
             raise
 
@@ -151,7 +147,7 @@ class CustomersRepository:
         except ClientError as exc:
             if _error_code(exc) != "TransactionCanceledException":
                 raise
-            if _cancellation_codes(exc)[2:3] == ["ConditionalCheckFailed"]:
+            if errors.cancellation_reasons(exc)[2:3] == ["ConditionalCheckFailed"]:
                 raise _email_taken() from exc
             raise self._lost_race(customer_id) from exc
         customer = self.get(customer_id)

@@ -6,37 +6,25 @@ skipped, and none already sent is sent again (as ids' CustomerCreated publisher 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from patron.core import streams
 from patron.core.observability import logger, masked_errors, metrics
-from patron.core.settings import settings
 from patron.enrollment import service
-from patron.enrollment.repository import EnrollmentQueue
-
-
-@cache
-def queue() -> EnrollmentQueue:
-    return EnrollmentQueue(boto3.client("sqs"), settings().ENROLLMENT_QUEUE_URL)
+from patron.enrollment.wiring import queue
 
 
 @masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    for record in event["Records"]:
-        try:
-            enrollment_id = str(record["dynamodb"]["Keys"]["enrollment_id"]["S"])
-            logger.set_correlation_id(enrollment_id)  # as the processor's lines for it
-            service.dispatch(enrollment_id, queue())
-        except Exception:
-            logger.exception(
-                "enrollment not enqueued; the stream retries from it",
-                extra={"event_id": record.get("eventID")},
-            )
-            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    return {"batchItemFailures": []}
+    return streams.in_order(event["Records"], dispatch, "enrollment not enqueued; the stream retries from it")
+
+
+def dispatch(record: dict[str, Any]) -> None:
+    enrollment_id = str(record["dynamodb"]["Keys"]["enrollment_id"]["S"])
+    logger.set_correlation_id(enrollment_id)  # as the processor's lines for it
+    service.dispatch(enrollment_id, queue())

@@ -3,10 +3,8 @@ routes each function only its own route."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -25,21 +23,11 @@ from patron.enrollment.models import (
     EnrollmentAccepted,
     EnrollmentInput,
 )
-from patron.enrollment.repository import AgeGroupsRepository, EnrollmentsRepository
+from patron.enrollment.wiring import age_groups, enrollments
 
 app = PatronResolver(methods=["DELETE", "GET", "POST"])
 
 IdPath = Annotated[str, Path(min_length=1, max_length=128, description="The id returned on creation")]
-
-
-@cache
-def age_groups() -> AgeGroupsRepository:
-    return AgeGroupsRepository(boto3.client("dynamodb"), settings().AGE_GROUPS_TABLE)
-
-
-@cache
-def enrollments() -> EnrollmentsRepository:
-    return EnrollmentsRepository(boto3.client("dynamodb"), settings().ENROLLMENTS_TABLE)
 
 
 @app.post(

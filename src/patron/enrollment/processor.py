@@ -5,10 +5,8 @@ receives moves it to the dead-letter queue."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import (
     AsyncBatchProcessor,
     EventType,
@@ -22,14 +20,9 @@ from patron.core.observability import logger, masked_errors, metrics
 from patron.core.settings import settings
 from patron.enrollment import service
 from patron.enrollment.models import ProcessingRequest
-from patron.enrollment.repository import EnrollmentsRepository
+from patron.enrollment.wiring import enrollments
 
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def enrollments() -> EnrollmentsRepository:
-    return EnrollmentsRepository(boto3.client("dynamodb"), settings().ENROLLMENTS_TABLE)
 
 
 async def record_handler(record: SQSRecord) -> None:

@@ -3,10 +3,8 @@ routes each function only its own route."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -14,7 +12,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
-from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import (
     EXECUTION_NAME_PATTERN,
@@ -26,7 +23,7 @@ from patron.ids.models import (
     WorkflowStarted,
     WorkflowSubmission,
 )
-from patron.ids.repository import CustomersWorkflow, IdsRepository
+from patron.ids.wiring import repository, workflow
 
 app = PatronResolver(methods=["DELETE", "GET", "POST", "PUT"])
 
@@ -42,18 +39,6 @@ ExecutionNamePath = Annotated[
         description="The executionName returned by POST /workflow/submit",
     ),
 ]
-
-
-@cache
-def repository() -> IdsRepository:
-    return IdsRepository(
-        boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE, settings().CUSTOMER_ID_DELETIONS_TABLE
-    )
-
-
-@cache
-def workflow() -> CustomersWorkflow:
-    return CustomersWorkflow(boto3.client("stepfunctions"), settings().CUSTOMERS_WORKFLOW_ARN)
 
 
 @app.put(
@@ -92,7 +77,7 @@ def delete_customer_id(id: IdPath) -> IdDeletion:
     },
 )
 def submit_workflow(submission: Annotated[WorkflowSubmission, Body()]) -> Response[WorkflowStarted]:
-    return ok(service.submit(submission.id, workflow(), repository()), status=202)
+    return ok(service.submit(submission.id, workflow()), status=202)
 
 
 @app.get(

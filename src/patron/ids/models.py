@@ -73,15 +73,24 @@ class WorkflowExecution(BaseModel):
     error: ExecutionError | None
 
 
+Trigger = Literal["CustomerCreated"]
+"""How a run was started when not by POST /workflow/submit: the CustomerCreated rule's target adds
+`"trigger": "CustomerCreated"` to the run's input (template.yaml, InputTransformer)."""
+
+
 class StepInput(BaseModel):
     """What each task of the workflow receives: the execution input, or the previous task's output."""
 
     id: CustomerId
+    trigger: Trigger | None = None
 
 
 class Existence(BaseModel):
+    """ValidateExists' output, InsertId's input: the trigger travels on with the id."""
+
     id: str
     exists: bool
+    trigger: Trigger | None = None
 
 
 class WorkflowResult(BaseModel):

@@ -6,39 +6,26 @@ record: no event is lost while EventBridge is unavailable, and none already sent
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from patron.core import streams
 from patron.core.observability import logger, masked_errors, metrics
-from patron.core.settings import settings
 from patron.ids import service
-from patron.ids.repository import CustomerEvents
-
-
-@cache
-def events() -> CustomerEvents:
-    bus = settings().EVENT_BUS_NAME
-    if not bus:
-        raise RuntimeError("EVENT_BUS_NAME is not set: the stage's event bus (template: EventBus)")
-    return CustomerEvents(boto3.client("events"), bus)
+from patron.ids.wiring import events
 
 
 @masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    for record in event["Records"]:
-        customer_id = record["dynamodb"]["Keys"]["id"]["S"]
-        logger.set_correlation_id(customer_id)  # as in the workflow run the event starts
-        try:
-            service.publish_created(customer_id, events())
-            metrics.add_metric(name="CustomerCreatedPublished", unit="Count", value=1)
-        except Exception:
-            logger.exception(
-                "CustomerCreated not published; the stream retries", extra={"customer_id": customer_id}
-            )
-            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    return {"batchItemFailures": []}
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return streams.in_order(event["Records"], publish, "CustomerCreated not published; the stream retries")
+
+
+def publish(record: dict[str, Any]) -> None:
+    customer_id = record["dynamodb"]["Keys"]["id"]["S"]
+    logger.set_correlation_id(customer_id)  # as in the workflow run the event starts
+    service.publish_created(customer_id, events())
+    metrics.add_metric(name="CustomerCreatedPublished", unit="Count", value=1)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from patron.core.errors import cancellation_reasons
 from patron.ids.models import ExecutionError, WorkflowExecution
 
 if TYPE_CHECKING:
@@ -20,21 +18,13 @@ if TYPE_CHECKING:
 
 Creator = Literal["api", "workflow"]
 
-# How long a deletion keeps the workflow from re-inserting its id: far longer than the few seconds
-# between a PUT and the run its CustomerCreated event starts. DynamoDB's TTL then removes the marker.
-DELETION_MARKER_SECONDS = 24 * 3600
-
 
 class IdsRepository:
-    """The registry (`customer_ids`) and its deletion markers (`customer_id_deletions`).
+    """The registry (`customer_ids`)."""
 
-    A DELETE leaves a marker so that a workflow run already under way for the id (the one its
-    CustomerCreated event started) cannot re-insert it; only an explicit submit clears the marker."""
-
-    def __init__(self, client: DynamoDBClient, table_name: str, deletions_table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
-        self._deletions = deletions_table_name
 
     def insert(self, customer_id: str, created_by: Creator = "api") -> bool:
         """Insert the id unless it exists; True when this call created it. The conditional write makes
@@ -53,40 +43,6 @@ class IdsRepository:
             raise
         return True
 
-    def insert_unless_deleted(self, customer_id: str) -> Literal["inserted", "exists", "deleted"]:
-        """The workflow's insert: in one transaction, the conditional put and the check that no
-        DELETE of the id is pending a submit (see the class docstring)."""
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": self._item(customer_id, "workflow"),
-                            "ConditionExpression": "attribute_not_exists(#id)",
-                            "ExpressionAttributeNames": {"#id": "id"},
-                        }
-                    },
-                    {
-                        "ConditionCheck": {
-                            "TableName": self._deletions,
-                            "Key": {"id": {"S": customer_id}},
-                            "ConditionExpression": "attribute_not_exists(#id) OR expires_at < :now",
-                            "ExpressionAttributeNames": {"#id": "id"},
-                            "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            reasons = cancellation_reasons(exc)
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return "exists"
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
-                return "deleted"
-            raise
-        return "inserted"
-
     def exists(self, customer_id: str) -> bool:
         """Whether the id is registered, strongly consistent: a workflow run reads what the PUT or the
         submit that started it has just written."""
@@ -100,39 +56,11 @@ class IdsRepository:
         return "Item" in item
 
     def delete(self, customer_id: str) -> bool:
-        """Delete the id and leave its deletion marker, atomically; True when the id existed."""
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": {"id": {"S": customer_id}},
-                            "ConditionExpression": "attribute_exists(#id)",
-                            "ExpressionAttributeNames": {"#id": "id"},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._deletions,
-                            "Item": {
-                                "id": {"S": customer_id},
-                                "deleted_at": {"S": datetime.now(UTC).isoformat()},
-                                "expires_at": {"N": str(int(time.time()) + DELETION_MARKER_SECONDS)},
-                            },
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
-                return False
-            raise
-        return True
-
-    def forget_deletion(self, customer_id: str) -> None:
-        """An explicit workflow submit may insert the id again: drop its deletion marker."""
-        self._client.delete_item(TableName=self._deletions, Key={"id": {"S": customer_id}})
+        """Delete the id; True when it existed (the deleted item comes back, ReturnValues ALL_OLD)."""
+        deleted = self._client.delete_item(
+            TableName=self._table, Key={"id": {"S": customer_id}}, ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in deleted
 
     @staticmethod
     def _item(customer_id: str, created_by: Creator) -> dict[str, Any]:

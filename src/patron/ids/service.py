@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from patron.core.errors import NotFound
 from patron.core.observability import logger
-from patron.ids.models import WorkflowExecution, WorkflowResult, WorkflowStarted
+from patron.ids.models import Trigger, WorkflowExecution, WorkflowResult, WorkflowStarted
 from patron.ids.repository import CustomerEvents, CustomersWorkflow, IdsRepository
 
 
@@ -25,10 +25,8 @@ def unregister(customer_id: str, repository: IdsRepository) -> bool:
 
 
 # ---------------------------------------------------------------- the workflow and its events
-def submit(customer_id: str, workflow: CustomersWorkflow, repository: IdsRepository) -> WorkflowStarted:
-    """Start a run for the id. An explicit submit may insert an id deleted earlier: its deletion
-    marker, which keeps event-started runs from re-inserting it, is dropped first."""
-    repository.forget_deletion(customer_id)
+def submit(customer_id: str, workflow: CustomersWorkflow) -> WorkflowStarted:
+    """Start a run for the id with the input `{"id"}`: a run that inserts the id if it is new."""
     execution_arn, name = workflow.start(customer_id)
     logger.info("workflow submitted", extra={"customer_id": customer_id, "execution_name": name})
     return WorkflowStarted(executionArn=execution_arn, executionName=name, id=customer_id)
@@ -41,13 +39,16 @@ def execution(name: str, workflow: CustomersWorkflow) -> WorkflowExecution:
     return found
 
 
-def insert(customer_id: str, repository: IdsRepository) -> WorkflowResult:
-    """The workflow's InsertId: an id created meanwhile (a lost race) is AlreadyExists. So is an id
-    deleted since its CustomerCreated event started this run: it was created (by the PUT), and
-    inserting it again would undo the DELETE."""
-    outcome = repository.insert_unless_deleted(customer_id)
-    logger.info("workflow insert", extra={"customer_id": customer_id, "outcome": outcome})
-    return WorkflowResult(id=customer_id, result="Inserted" if outcome == "inserted" else "AlreadyExists")
+def insert(customer_id: str, repository: IdsRepository, trigger: Trigger | None = None) -> WorkflowResult:
+    """The workflow's InsertId: an id created meanwhile (a lost race) is AlreadyExists. A run started
+    by a CustomerCreated event (`trigger`) never inserts: its id was created by the PUT, so an id absent
+    now was deleted since, and inserting it would undo the DELETE (SPEC §4: that path ends
+    AlreadyExists)."""
+    inserted = trigger is None and repository.insert(customer_id, created_by="workflow")
+    logger.info(
+        "workflow insert", extra={"customer_id": customer_id, "inserted": inserted, "trigger": trigger}
+    )
+    return WorkflowResult(id=customer_id, result="Inserted" if inserted else "AlreadyExists")
 
 
 def audit_existing(customer_id: str) -> WorkflowResult:

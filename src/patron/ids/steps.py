@@ -1,5 +1,6 @@
 """The Step Functions tasks of customers-workflow (statemachines/customers_workflow.asl.json). Each
-takes `{"id"}` and returns the next state's input. Transient AWS errors are raised as `TransientError`,
+takes `{"id"}` and returns the next state's input. Transient AWS errors are raised as `TransientError`
+(core.errors),
 which the state machine retries with backoff; any other error is caught there and fails the
 execution with a named error."""
 
@@ -7,59 +8,42 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.errors import is_transient
+from patron.core.errors import transient_as_retryable
 from patron.core.observability import logger, masked_errors, metrics
-from patron.core.settings import settings
 from patron.ids import service
 from patron.ids.models import Existence, StepInput
-from patron.ids.repository import IdsRepository
+from patron.ids.wiring import repository
 
 Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-class TransientError(Exception):
-    """A retryable failure (throttling, an AWS outage); the state machine's Retry names it."""
-
-
-@cache
-def repository() -> IdsRepository:
-    return IdsRepository(
-        boto3.client("dynamodb"), settings().CUSTOMER_IDS_TABLE, settings().CUSTOMER_ID_DELETIONS_TABLE
-    )
 
 
 def task(step: Callable[[StepInput], dict[str, Any]]) -> Task:
     @masked_errors
     @logger.inject_lambda_context
     @metrics.log_metrics
+    @transient_as_retryable
     @functools.wraps(step)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        try:
-            step_input = StepInput.model_validate(event)
-            logger.set_correlation_id(step_input.id)  # the id follows one run through its three tasks
-            return step(step_input)
-        except Exception as exc:
-            if is_transient(exc):
-                raise TransientError(str(exc)) from exc
-            raise
+        step_input = StepInput.model_validate(event)
+        logger.set_correlation_id(step_input.id)  # the id follows one run through its three tasks
+        return step(step_input)
 
     return handler
 
 
 @task
 def validate_exists(step: StepInput) -> dict[str, Any]:
-    return Existence(id=step.id, exists=service.is_registered(step.id, repository())).model_dump()
+    exists = service.is_registered(step.id, repository())
+    return Existence(id=step.id, exists=exists, trigger=step.trigger).model_dump(exclude_none=True)
 
 
 @task
 def insert_id(step: StepInput) -> dict[str, Any]:
-    result = service.insert(step.id, repository())
+    result = service.insert(step.id, repository(), step.trigger)
     metrics.add_metric(name=f"Workflow{result.result}", unit="Count", value=1)  # Inserted | AlreadyExists
     return result.model_dump()
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import boto3
 from jsonpath_ng.ext.parser import parse as jsonpath  # moto[server] depends on it (InputTransformer)
-from moto.events.utils import EventTemplateParser
 
+from patron.local import moto_patches
 from patron.local.template import ACCOUNT_ID, REGION, Template
 
 logger = logging.getLogger("patron.local")
@@ -85,10 +85,10 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         return json.dumps(matches[0].value if matches else None)
     if "InputTransformer" in target:
         transformer = target["InputTransformer"]
-        rendered = EventTemplateParser.parse(
-            input_template=transformer["InputTemplate"],
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event={**event, "ingestion-time": ingestion_time},  # type: ignore[typeddict-item]
+        rendered = moto_patches.render_input_template(
+            transformer["InputTemplate"],
+            transformer.get("InputPathsMap", {}),
+            {**event, "ingestion-time": ingestion_time},
         )
         return rendered if isinstance(rendered, str) else json.dumps(rendered)
     return json.dumps(event)

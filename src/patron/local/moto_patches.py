@@ -1,13 +1,18 @@
-"""Workarounds for gaps of the pinned moto, each guarded by the version it was checked against
-(tests/unit/local/test_moto_patches.py proves each one is still needed and still works)."""
+"""Every use of moto's internals: the workarounds for gaps of the pinned moto, each guarded by the
+version it was checked against, and the few internals the local cloud reads (event patterns, input
+templates, queued messages, tables). tests/unit/local/test_moto_patches.py proves each workaround still
+works and, with `unpatched`, that moto's own code still has the gap (a canary that fails once it is
+fixed upstream)."""
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from typing import Any
 
@@ -29,6 +34,33 @@ def require_checked_moto() -> None:
         )
 
 
+_originals: dict[str, tuple[Any, str, Any]] = {}
+
+
+def _remember(patch: str, owner: Any, attribute: str) -> Any:
+    """moto's own `owner.attribute` before `patch` replaces it (kept for `unpatched`)."""
+    original = getattr(owner, attribute)
+    if not any(getattr(original, marker, False) for marker in _MARKERS):
+        _originals[patch] = (owner, attribute, original)
+    return original
+
+
+_MARKERS = ("patron_serialized", "patron_routed", "patron_named")
+
+
+@contextmanager
+def unpatched(patch: str) -> Iterator[None]:
+    """moto's own code in place of the workaround `patch` (a function name of this module) for the
+    block: the canary tests show the gap is still there."""
+    owner, attribute, original = _originals[patch]
+    patched = getattr(owner, attribute)
+    setattr(owner, attribute, original)
+    try:
+        yield
+    finally:
+        setattr(owner, attribute, patched)
+
+
 _dynamodb_lock = threading.RLock()
 
 
@@ -38,7 +70,7 @@ def serialize_dynamodb_requests() -> None:
     twice). DynamoDB itself applies each request atomically, so requests are serialized here."""
     from moto.dynamodb.responses import DynamoHandler
 
-    original: Callable[..., Any] = DynamoHandler.call_action
+    original: Callable[..., Any] = _remember("serialize_dynamodb_requests", DynamoHandler, "call_action")
     if getattr(original, "patron_serialized", False):
         return
 
@@ -48,39 +80,6 @@ def serialize_dynamodb_requests() -> None:
 
     call_action.patron_serialized = True  # type: ignore[attr-defined]
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-
-
-def keep_streams_across_failed_transactions() -> None:
-    """moto 5.2.5 rolls a cancelled TransactWriteItems back by putting deep copies of the tables in
-    place, stream shard included: every shard iterator taken before then reads a shard that no longer
-    grows, so a stream reader silently sees no change again (one `DELETE` of an absent id stopped
-    CustomerCreated for good). On DynamoDB a cancelled transaction writes nothing and the stream goes on:
-    here the rolled-back tables get their live shard back, minus any record of the cancelled writes."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    original: Callable[..., Any] = DynamoDBBackend.transact_write_items
-    if getattr(original, "patron_patched", False):
-        return
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        shards = {
-            name: (table.stream_shard, len(table.stream_shard.items))
-            for name, table in self.tables.items()
-            if table.stream_shard is not None
-        }
-        try:
-            original(self, transact_items)
-        except Exception:
-            for name, (shard, length) in shards.items():
-                table = self.tables.get(name)
-                if table is not None and table.stream_shard is not shard:
-                    del shard.items[length:]
-                    shard.table = table
-                    table.stream_shard = shard
-            raise
-
-    transact_write_items.patron_patched = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 from patron.local.template import REGION as _REGION  # noqa: E402 - the local cloud's region (patron dev --region)
@@ -113,7 +112,7 @@ def route_lambda_invocations(dispatch: LambdaDispatch | None) -> None:
     _lambda_dispatch.clear()
     if dispatch is not None:
         _lambda_dispatch.append(dispatch)
-    original: Callable[..., Any] = LambdaSimpleBackend.invoke
+    original: Callable[..., Any] = _remember("route_lambda_invocations", LambdaSimpleBackend, "invoke")
     if getattr(original, "patron_routed", False):
         return
 
@@ -142,7 +141,7 @@ def name_executions() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     require_checked_moto()
-    original: Callable[..., Any] = StepFunctionsParserBackend.start_execution
+    original: Callable[..., Any] = _remember("name_executions", StepFunctionsParserBackend, "start_execution")
     if getattr(original, "patron_named", False):
         return
 
@@ -271,7 +270,7 @@ def route_event_targets(deliver: EventTargetDelivery) -> None:
 
     require_checked_moto()
     _event_delivery[:] = [deliver]
-    original: Callable[..., Any] = Rule.send_to_targets
+    original: Callable[..., Any] = _remember("route_event_targets", Rule, "send_to_targets")
     if getattr(original, "patron_routed", False):
         return
 
@@ -307,12 +306,39 @@ def dynamodb_table(name: str) -> Any:
     return dynamodb_backends[ACCOUNT_ID][REGION].get_table(name)
 
 
+# ---------------------------------------------------------------- internals the local cloud reads
+def event_pattern(pattern: dict[str, Any] | str) -> Any:
+    """moto's EventBridge pattern matcher (`.matches_event(event)`): prefix, numeric, exists, suffix,
+    anything-but, equals-ignore-case, cidr, wildcard, `$or` — `TestEventPattern` itself is a stub."""
+    from moto.events.models import EventPattern
+
+    return EventPattern.load(pattern if isinstance(pattern, str) else json.dumps(pattern))
+
+
+def render_input_template(template: str, paths: dict[str, str], event: dict[str, Any]) -> Any:
+    """An InputTransformer's rendering by moto. Unlike EventBridge, moto 5.2.5 does not quote a string
+    put in place of a bare placeholder (`{"id": <id>}`): write `"<id>"` in templates."""
+    from moto.events.utils import EventTemplateParser
+
+    return EventTemplateParser.parse(input_template=template, input_paths_map=paths, event=event)  # type: ignore[arg-type]
+
+
+def queued_messages(queue_name: str) -> list[tuple[str, dict[str, Any]]]:
+    """(body, message attributes) of every message of a queue, in flight or not: a message being
+    retried is invisible to ReceiveMessage."""
+    from moto.sqs.models import sqs_backends
+
+    from patron.local.template import ACCOUNT_ID, REGION
+
+    queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(queue_name)
+    return [(message.body, message.message_attributes) for message in queue._messages]
+
+
 def apply_all() -> None:
     from patron.local.events import deliver
 
     require_checked_moto()
     serialize_dynamodb_requests()
-    keep_streams_across_failed_transactions()
     name_executions()
     limit_execution_input()
     limit_put_events()

@@ -45,23 +45,19 @@ class QueueSource:
 
 def queue_sources(template: Template) -> list[QueueSource]:
     sources = []
-    for function in template.functions().values():
-        for event in function.events.values():
-            if event["Type"] != "SQS":
-                continue
-            props = event["Properties"]
-            if str(props.get("Enabled", True)).lower() == "false":
-                continue
-            sources.append(
-                QueueSource(
-                    function=function.logical_id,
-                    queue_arn=props["Queue"],
-                    batch_size=int(props.get("BatchSize", 10)),
-                    batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
-                    report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-                    timeout=function.timeout,
-                )
+    for function, props in template.event_sources("SQS"):
+        if str(props.get("Enabled", True)).lower() == "false":
+            continue
+        sources.append(
+            QueueSource(
+                function=function.logical_id,
+                queue_arn=props["Queue"],
+                batch_size=int(props.get("BatchSize", 10)),
+                batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                timeout=function.timeout,
             )
+        )
     return sources
 
 

@@ -59,17 +59,12 @@ def load_tables(state_dir: Path, table_names: list[str]) -> int:
 def save_queues(state_dir: Path, queue_names: list[str]) -> None:
     """Every message of every queue, in flight or not (read from moto's backend: a message being
     retried is invisible to ReceiveMessage but must not be lost)."""
-    from moto.sqs.models import sqs_backends
-
-    from patron.local.template import ACCOUNT_ID, REGION
-
     directory = state_dir / "sqs"
     directory.mkdir(parents=True, exist_ok=True)
-    backend = sqs_backends[ACCOUNT_ID][REGION]
     for name in queue_names:
         messages = [
-            {"body": message.body, "attributes": _json_attributes(message.message_attributes)}
-            for message in backend.get_queue(name)._messages
+            {"body": body, "attributes": _json_attributes(attributes)}
+            for body, attributes in moto_patches.queued_messages(name)
         ]
         temporary = directory / f"{name}.json.tmp"
         temporary.write_text(json.dumps(messages))

@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import Any
 
 import boto3
-from moto.events.models import EventPattern
 
 from patron.local.lambdas import Invoker
-from patron.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT
+from patron.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT, event_pattern
 from patron.local.template import Template
 
 logger = logging.getLogger("patron.local")
@@ -35,31 +34,25 @@ class StreamSource:
     report_item_failures: bool
     max_retries: int  # -1: retry until the batch succeeds
     on_failure_arn: str | None
-    patterns: tuple[EventPattern, ...]
+    patterns: tuple[Any, ...]  # moto's matchers (moto_patches.event_pattern)
 
 
 def stream_sources(template: Template) -> list[StreamSource]:
     sources = []
-    for function in template.functions().values():
-        for event in function.events.values():
-            if event["Type"] != "DynamoDB":
-                continue
-            props = event["Properties"]
-            table_name = props["Stream"].split(":table/", 1)[1].split("/stream/", 1)[0]
-            filters = props.get("FilterCriteria", {}).get("Filters", [])
-            sources.append(
-                StreamSource(
-                    function=function.logical_id,
-                    table_name=table_name,
-                    batch_size=int(props.get("BatchSize", 100)),
-                    report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-                    max_retries=int(
-                        props.get("MaximumRetryAttempts", -1)
-                    ),  # AWS's default: until it succeeds
-                    on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
-                    patterns=tuple(EventPattern.load(f["Pattern"]) for f in filters),
-                )
+    for function, props in template.event_sources("DynamoDB"):
+        table_name = props["Stream"].split(":table/", 1)[1].split("/stream/", 1)[0]
+        filters = props.get("FilterCriteria", {}).get("Filters", [])
+        sources.append(
+            StreamSource(
+                function=function.logical_id,
+                table_name=table_name,
+                batch_size=int(props.get("BatchSize", 100)),
+                report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                max_retries=int(props.get("MaximumRetryAttempts", -1)),  # AWS's default: until it succeeds
+                on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"),
+                patterns=tuple(event_pattern(f["Pattern"]) for f in filters),
             )
+        )
     return sources
 
 
@@ -129,7 +122,7 @@ class StreamReader:
         return got_any
 
     def _matches(self, record: dict[str, Any]) -> bool:
-        return not self.source.patterns or any(p.matches_event(record) for p in self.source.patterns)  # type: ignore[arg-type]
+        return not self.source.patterns or any(p.matches_event(record) for p in self.source.patterns)
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:
         attempts = 0

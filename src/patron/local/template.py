@@ -175,15 +175,22 @@ class Template:
             )
         return apis
 
+    def event_sources(self, kind: str) -> list[tuple[Function, dict[str, Any]]]:
+        """(function, event `Properties`) for every function event of type `kind` ("Api", "SQS",
+        "DynamoDB", …), in template order: the one walk over the functions' `Events`."""
+        return [
+            (function, event["Properties"])
+            for function in self.functions().values()
+            for event in function.events.values()
+            if event["Type"] == kind
+        ]
+
     def routes(self) -> list[Route]:
-        routes = []
-        for function in self.functions().values():
-            for event in function.events.values():
-                if event["Type"] != "Api":
-                    continue
-                props = event["Properties"]
-                api = props["RestApiId"]  # already resolved to the Api's logical id
-                routes.append(Route(api, props["Method"].upper(), props["Path"], function.logical_id))
+        routes = [
+            # RestApiId is already resolved to the Api's logical id
+            Route(props["RestApiId"], props["Method"].upper(), props["Path"], function.logical_id)
+            for function, props in self.event_sources("Api")
+        ]
         return sorted(routes, key=lambda route: (route.api, route.path, route.method))
 
     # ----------------------------------------------------------------- names and intrinsics

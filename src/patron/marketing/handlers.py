@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from functools import cache
 from typing import Annotated, Any
 
-import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +13,6 @@ from patron.core import errors
 from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
 from patron.core.parsing import parse_json
-from patron.core.settings import settings
 from patron.core.types import Email, normalize_email
 from patron.marketing.models import (
     ExecutionRequest,
@@ -30,8 +27,8 @@ from patron.marketing.models import (
     UploadReference,
     UploadRequest,
 )
-from patron.marketing.repository import ExecutionConflict, Pipeline, UploadUnusable
-from patron.marketing.steps import batches, interests
+from patron.marketing.repository import ExecutionConflict, UploadUnusable
+from patron.marketing.wiring import batches, interests, pipeline
 
 UPLOAD_HINT = "Send batches this large through POST /uploads, then POST /preferences with its upload_id."
 
@@ -47,11 +44,6 @@ ExecutionName = Annotated[
     ),
 ]
 EmailPath = Annotated[Email, Path(description="The customer's e-mail (case-insensitive)")]
-
-
-@cache
-def pipeline() -> Pipeline:
-    return Pipeline(boto3.client("stepfunctions"), settings().MARKETING_STATE_MACHINE_ARN)
 
 
 def _state_machine_name(arn: str) -> str:

@@ -19,7 +19,6 @@ from typing import IO, TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from patron.core.errors import is_transient
 from patron.core.parsing import json_default
 from patron.marketing.models import ObjectRef
 
@@ -69,8 +68,9 @@ class InterestsRepository:
         )
 
     def _write_all(self, requests: Iterable[dict[str, Any]]) -> WriteStats:
-        """BatchWriteItem requests of 25, retrying UnprocessedItems (and throttling, brief outages) with
-        exponential backoff and jitter until every write is done."""
+        """BatchWriteItem requests of 25, retrying UnprocessedItems with exponential backoff and jitter
+        until every write is done. Throttling and outages are botocore's to retry (core.aws.CONFIG); one
+        left after its retries escapes, and the state machine retries the step."""
         stats = WriteStats()
         pending = iter(requests)
         while chunk := list(itertools.islice(pending, BATCH_WRITE_LIMIT)):
@@ -84,12 +84,7 @@ class InterestsRepository:
                 stats.retries += 1
                 self._sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
             stats.requests += 1
-            try:
-                response = self._client.batch_write_item(RequestItems={self._table: pending})
-            except ClientError as exc:
-                if is_transient(exc):
-                    continue
-                raise
+            response = self._client.batch_write_item(RequestItems={self._table: pending})
             pending = response.get("UnprocessedItems", {}).get(self._table, [])
             if not pending:
                 return

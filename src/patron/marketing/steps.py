@@ -8,39 +8,26 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from functools import cache
 from itertools import islice
 from typing import IO, Any
 
-import boto3
 import ijson
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 
+from patron.core.errors import transient_as_retryable
 from patron.core.observability import logger, masked_errors, metrics
-from patron.core.settings import settings
 from patron.marketing import service
 from patron.marketing.models import REJECTED_SHOWN, ObjectRef, PipelineState, Rejected, Summary
-from patron.marketing.repository import BatchStore, InterestsRepository
+from patron.marketing.repository import BatchStore
+from patron.marketing.wiring import batches, interests
 
 VALIDATION_CHUNK = 1000  # records validated at a time while the batch streams in
 JSON_LINES = "application/x-ndjson"
 
 
-@cache
-def batches() -> BatchStore:
-    # Signature V4 presigned URLs: the content type is signed, and S3 accepts them in every region
-    s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
-    return BatchStore(s3, settings().MARKETING_BATCHES_BUCKET)
-
-
-@cache
-def interests() -> InterestsRepository:
-    return InterestsRepository(boto3.client("dynamodb"), settings().MARKETING_INTERESTS_TABLE)
-
-
 @masked_errors
 @logger.inject_lambda_context
+@transient_as_retryable
 def validate_data(event: Any, context: LambdaContext) -> Any:
     """The execution's input (a JSON array inline, or `{"ref"}` to one in S3: a large request or an
     upload) → PipelineState. Raises InvalidBatch when the input is not a JSON array."""
@@ -70,6 +57,7 @@ def validate_data(event: Any, context: LambdaContext) -> Any:
 
 @masked_errors
 @logger.inject_lambda_context
+@transient_as_retryable
 def remove_duplicates(event: Any, context: LambdaContext) -> Any:
     """Keeps each e-mail's last record, in the order of last occurrences. Two passes over the records:
     the first (copied to /tmp as it streams) finds each e-mail's last position, the second keeps it."""
@@ -96,6 +84,7 @@ def remove_duplicates(event: Any, context: LambdaContext) -> Any:
 @masked_errors
 @logger.inject_lambda_context
 @metrics.log_metrics
+@transient_as_retryable
 def store_marketing_interests(event: Any, context: LambdaContext) -> Any:
     """Writes the records as they stream in (25 per BatchWriteItem) → the execution's Summary."""
     state = PipelineState.model_validate(event)

@@ -1,6 +1,6 @@
 """Every page at 375 px and 1440 px wide: nothing overflows sideways, and a screenshot of each.
 `make screenshots` writes them to docs/screenshots/ (PATRON_SCREENSHOTS); otherwise to a temporary
-folder. Services missing from this `patron dev` are played by the SPEC contract fakes."""
+folder."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect
 from tests.devserver import DevServer
 from tests.e2e.web.conftest import DESKTOP, PHONE, ROOT
-from tests.e2e.web.contract_fakes import SERVICES, ContractFakes
 
 pytestmark = pytest.mark.e2e
 
@@ -90,10 +88,6 @@ def test_page_fits_and_is_captured(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        config = requests.get(f"{dev.url}/config.json", timeout=5).json()
-        missing = tuple(service for service in SERVICES if service not in deployed)
-        if missing:
-            ContractFakes().install(page, config, missing)
         path, prepare = PAGES[name]
         page.goto(path)
         prepare(page)

@@ -1,6 +1,5 @@
-"""The customers, enrollments and marketing pages in a real browser. Each test runs twice: against
-the real service in `patron dev` (skipped until `/health` lists it) and against the SPEC contract
-fakes (`contract_fakes.py`), so the pages are exercised before their services are merged."""
+"""The customers, enrollments and marketing pages in a real browser, against the real services in
+`patron dev`."""
 
 from __future__ import annotations
 
@@ -14,31 +13,16 @@ import requests
 from playwright.sync_api import Page, expect
 from tests.devserver import DevServer
 from tests.e2e.web.conftest import require
-from tests.e2e.web.contract_fakes import ContractFakes
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(params=["patron-dev", "contract-fake"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def use(backend: str, service: str, page: Page, dev: DevServer, deployed: set[str]) -> None:
-    if backend == "patron-dev":
-        require(deployed, service)
-    else:
-        ContractFakes().install(page, requests.get(f"{dev.url}/config.json", timeout=5).json())
 
 
 def unique_email() -> str:
     return f"web-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def test_create_and_edit_a_customer_with_field_errors(
-    page: Page, dev: DevServer, deployed: set[str], backend: str
-) -> None:
-    use(backend, "crm", page, dev, deployed)
+def test_create_and_edit_a_customer_with_field_errors(page: Page, dev: DevServer, deployed: set[str]) -> None:
+    require(deployed, "crm")
     email = unique_email()
     page.goto("/customers")
     create = page.get_by_test_id("customer-create")
@@ -84,10 +68,8 @@ def test_create_and_edit_a_customer_with_field_errors(
     expect(page.get_by_test_id("customer-row")).to_have_count(0)
 
 
-def test_seed_fills_the_list_and_pages_through_it(
-    page: Page, dev: DevServer, deployed: set[str], backend: str
-) -> None:
-    use(backend, "crm", page, dev, deployed)
+def test_seed_fills_the_list_and_pages_through_it(page: Page, dev: DevServer, deployed: set[str]) -> None:
+    require(deployed, "crm")
     page.goto("/customers")
 
     page.get_by_role("button", name="Seed sample customers").click()
@@ -104,10 +86,8 @@ def test_seed_fills_the_list_and_pages_through_it(
         expect(page.get_by_role("button", name="Previous page")).to_be_enabled()
 
 
-def test_enroll_and_watch_it_become_processed(
-    page: Page, dev: DevServer, deployed: set[str], backend: str
-) -> None:
-    use(backend, "enrollment", page, dev, deployed)
+def test_enroll_and_watch_it_become_processed(page: Page, dev: DevServer, deployed: set[str]) -> None:
+    require(deployed, "enrollment")
     page.goto("/enrollments")
     groups = page.get_by_test_id("age-group-create")
 
@@ -141,8 +121,8 @@ def test_enroll_and_watch_it_become_processed(
     expect(page.get_by_test_id("enrollment").first).to_contain_text("Processed at")
 
 
-def test_the_brief_000_example_batch(page: Page, dev: DevServer, deployed: set[str], backend: str) -> None:
-    use(backend, "marketing", page, dev, deployed)
+def test_the_brief_000_example_batch(page: Page, dev: DevServer, deployed: set[str]) -> None:
+    require(deployed, "marketing")
     page.goto("/preferences")
 
     page.get_by_role("button", name="Use the example batch").click()
@@ -164,9 +144,9 @@ def test_the_brief_000_example_batch(page: Page, dev: DevServer, deployed: set[s
 
 
 def test_a_csv_upload_with_a_bad_row_shows_the_rejection(
-    page: Page, dev: DevServer, deployed: set[str], backend: str, tmp_path: Path
+    page: Page, dev: DevServer, deployed: set[str], tmp_path: Path
 ) -> None:
-    use(backend, "marketing", page, dev, deployed)
+    require(deployed, "marketing")
     csv = tmp_path / "batch.csv"
     csv.write_text(
         "Name,Email,MarketingOptIn,MarketingInterests\n"
@@ -193,7 +173,7 @@ def test_a_csv_upload_with_a_bad_row_shows_the_rejection(
 def test_a_batch_that_is_not_json_is_caught_before_sending(
     page: Page, dev: DevServer, deployed: set[str]
 ) -> None:
-    use("contract-fake", "marketing", page, dev, deployed)
+    require(deployed, "marketing")
     page.goto("/preferences")
 
     page.get_by_label("Records").fill('[{"Name": "x",')
@@ -225,7 +205,7 @@ def test_an_age_outside_every_group_is_said_once(page: Page, dev: DevServer, dep
 def test_a_10_mb_file_goes_through_an_upload(
     page: Page, dev: DevServer, deployed: set[str], tmp_path: Path
 ) -> None:
-    use("patron-dev", "marketing", page, dev, deployed)
+    require(deployed, "marketing")
     interests = ["product updates", "promotions", "newsletters", "events", "surveys", "partner offers"]
     batch = [
         {"Name": f"Browser customer {i:06d}", "Email": f"browser{i}@example.com", "MarketingOptIn": True,

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from tests.events import api_event, header
 from tests.faults import answer_lost, client_error, inject, throttled
 from tests.workflow import executions_for, wait_for
@@ -49,7 +48,7 @@ def published_until(marker: str, observed: Observed, context: Any) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("method", "operation"), [("PUT", "put_item"), ("GET", "get_item"), ("DELETE", "transact_write_items")]
+    ("method", "operation"), [("PUT", "put_item"), ("GET", "get_item"), ("DELETE", "delete_item")]
 )
 def test_a_throttled_call_answers_a_json_503_and_changes_nothing(
     dynamodb: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch, method: str, operation: str
@@ -140,25 +139,3 @@ def test_put_events_throttled_delays_the_event_and_delivers_it_exactly_once(
     assert (fault.failures, fault.calls) == (2, 4)  # two refused, then "delayed" and "marker"
     (execution,) = wait_for(lambda: executions_for("delayed"))
     assert execution["stateMachineArn"].endswith(":customers-workflow")
-
-
-def test_a_delete_whose_transaction_is_cancelled_as_busy_answers_503(
-    dynamodb: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # DynamoDB may cancel a transaction for throttling or a concurrent transaction on one of its items
-    call("PUT", "contended", lambda_context)
-    cancelled = ClientError(
-        {
-            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
-            "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
-        },
-        "TransactWriteItems",
-    )
-    inject(monkeypatch, handlers.repository()._client, "transact_write_items", cancelled)
-
-    status, body, _ = call("DELETE", "contended", lambda_context)
-    retried, retried_body, _ = call("DELETE", "contended", lambda_context)
-
-    assert (status, body["error"]["code"]) == (503, "service_unavailable")
-    assert (retried, retried_body) == (200, {"id": "contended", "deleted": True})
-    assert stored_ids(dynamodb) == set()

@@ -34,7 +34,7 @@ def created_by(dynamodb: Any, customer_id: str) -> str | None:
 def test_a_throttled_insert_is_retried_and_inserts_once(
     waits: list[float], dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inject(monkeypatch, steps.repository()._client, "transact_write_items", throttled("TransactWriteItems"))
+    inject(monkeypatch, steps.repository()._client, "put_item", throttled("PutItem"))
 
     execution = run_workflow({"id": "insert-throttled"})
 
@@ -50,7 +50,7 @@ def test_an_insert_whose_answer_was_lost_is_retried_and_the_id_written_once(
     # the write went through, its answer did not: the retry's conditional write finds the id. The
     # execution cannot tell its own write from another's, so it reports AlreadyExists (nothing lost,
     # nothing written twice; only the label is conservative)
-    inject(monkeypatch, steps.repository()._client, "transact_write_items", answer_lost(), after=True)
+    inject(monkeypatch, steps.repository()._client, "put_item", answer_lost(), after=True)
 
     execution = run_workflow({"id": "insert-lost"})
 
@@ -66,8 +66,8 @@ def test_an_insert_throttled_until_the_retries_run_out_fails_by_name_and_writes_
     inject(
         monkeypatch,
         steps.repository()._client,
-        "transact_write_items",
-        throttled("TransactWriteItems"),
+        "put_item",
+        throttled("PutItem"),
         ALWAYS,
     )
 

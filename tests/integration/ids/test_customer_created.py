@@ -87,6 +87,7 @@ def test_a_put_that_creates_an_id_starts_exactly_one_execution(
     finished = wait_for_execution(execution["executionArn"])
 
     # the id exists when the event fires, so this path is the audit trail (SPEC §4)
+    assert json.loads(finished["input"]) == {"id": "evented", "trigger": "CustomerCreated"}
     assert json.loads(finished["output"]) == {"id": "evented", "result": "AlreadyExists"}
     assert [e["detail"] for e in observed()] == [{"id": "evented"}]
 

@@ -96,15 +96,7 @@ def test_workflow_permissions_are_scoped_to_the_state_machine(template: Template
     poll = template.properties("GetWorkflowExecutionFunction")["Policies"]
     role = template.properties("EventsStartWorkflowRole")["Policies"][0]["PolicyDocument"]["Statement"]
 
-    assert submit[0] == {"StepFunctionsExecutionPolicy": {"StateMachineName": machine}}
-    # and, to clear a deletion marker, one action on one table
-    assert submit[1]["Statement"] == [
-        {
-            "Effect": "Allow",
-            "Action": "dynamodb:DeleteItem",
-            "Resource": template.get_att("CustomerIdDeletionsTable", "Arn"),
-        }
-    ]
+    assert submit == [{"StepFunctionsExecutionPolicy": {"StateMachineName": machine}}]
     assert poll[0]["Statement"][0]["Action"] == "states:DescribeExecution"
     assert poll[0]["Statement"][0]["Resource"].endswith(f":execution:{machine}:*")
     assert role == [

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,7 +10,7 @@ from patron.ids.repository import IdsRepository
 
 
 def repository() -> IdsRepository:
-    return IdsRepository(boto3.client("dynamodb"), "customer_ids", "customer_id_deletions")
+    return IdsRepository(boto3.client("dynamodb"), "customer_ids")
 
 
 def test_register_is_idempotent_and_reports_creation(cloud: None) -> None:
@@ -42,34 +41,20 @@ def test_concurrent_registrations_of_one_id_create_it_exactly_once(dynamodb: Any
     assert dynamodb.scan(TableName="customer_ids")["Count"] == 1
 
 
-def test_the_workflow_does_not_reinsert_a_deleted_id_until_a_submit_clears_its_marker(cloud: None) -> None:
+def test_a_run_started_by_customer_created_never_inserts_a_deleted_id(cloud: None, dynamodb: Any) -> None:
     repo = repository()
     service.register("gone", repo)
     service.unregister("gone", repo)
 
-    assert service.insert("gone", repo).result == "AlreadyExists"
-    assert service.is_registered("gone", repo) is False
-
-    repo.forget_deletion("gone")  # what POST /workflow/submit does before starting a run
-    assert service.insert("gone", repo).result == "Inserted"
-    assert service.is_registered("gone", repo) is True
+    assert service.insert("gone", repo, trigger="CustomerCreated").result == "AlreadyExists"
+    assert "Item" not in dynamodb.get_item(TableName="customer_ids", Key={"id": {"S": "gone"}})
 
 
-def test_an_expired_deletion_marker_no_longer_blocks_the_workflow(cloud: None) -> None:
+def test_a_submitted_run_inserts_a_deleted_id_again(cloud: None, dynamodb: Any) -> None:
     repo = repository()
-    boto3.client("dynamodb").put_item(
-        TableName="customer_id_deletions", Item={"id": {"S": "long-gone"}, "expires_at": {"N": "1"}}
-    )
+    service.register("back", repo)
+    service.unregister("back", repo)
 
-    assert service.insert("long-gone", repo).result == "Inserted"
-
-
-def test_a_delete_leaves_a_marker_and_a_delete_of_nothing_leaves_none(cloud: None) -> None:
-    repo = repository()
-    service.register("marked", repo)
-    service.unregister("marked", repo)
-    service.unregister("never-there", repo)
-
-    markers = boto3.client("dynamodb").scan(TableName="customer_id_deletions")["Items"]
-    assert [m["id"]["S"] for m in markers] == ["marked"]
-    assert int(markers[0]["expires_at"]["N"]) > time.time() + 3600
+    assert service.insert("back", repo).result == "Inserted"
+    item = dynamodb.get_item(TableName="customer_ids", Key={"id": {"S": "back"}})["Item"]
+    assert item["created_by"] == {"S": "workflow"}

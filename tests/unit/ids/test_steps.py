@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from pydantic import ValidationError
 
+from patron.core.errors import TransientError
 from patron.ids import service, steps
 
 
@@ -65,7 +66,7 @@ def test_transient_aws_errors_become_transient_error(
 
     monkeypatch.setattr(service, "is_registered", unavailable)
 
-    with pytest.raises(steps.TransientError) as raised:
+    with pytest.raises(TransientError) as raised:
         steps.validate_exists({"id": "any"}, lambda_context)
     assert raised.value.__cause__ is error
 

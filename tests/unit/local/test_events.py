@@ -95,7 +95,9 @@ def test_the_templates_rules_are_created_with_their_targets(cloud: None, templat
     assert created["State"] == "ENABLED"
     (target,) = client.list_targets_by_rule(Rule="customer-created-to-sfn", EventBusName="patron")["Targets"]
     assert target["Arn"] == "arn:aws:states:us-east-1:123456789012:stateMachine:customers-workflow"
-    assert target["InputPath"] == "$.detail"
+    # the run is told it was started by the event (so it never inserts; docs/decisions.md)
+    rendered = events.target_input(target, {"detail": {"id": "c-1"}, "detail-type": "CustomerCreated"})
+    assert json.loads(rendered) == {"id": "c-1", "trigger": "CustomerCreated"}
     schedule = client.describe_rule(Name="customer-scan-schedule")
     assert (schedule["ScheduleExpression"], schedule["State"]) == ("rate(5 minutes)", "DISABLED")
     (scan,) = client.list_targets_by_rule(Rule="customer-scan-schedule")["Targets"]

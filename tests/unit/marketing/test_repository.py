@@ -1,5 +1,5 @@
-"""BatchWriteItem in 25s, with UnprocessedItems and throttling retried until nothing is lost; the batches
-bucket: inputs by reference, uploads."""
+"""BatchWriteItem in 25s, with UnprocessedItems retried until nothing is lost (throttling is botocore's to
+retry, core.aws.CONFIG, never retried again here); the batches bucket: inputs by reference, uploads."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ TABLE = "MarketingInterests"
 
 class FlakyDynamoDB:
     """Forwards to the real (moto) client, but each of the first `unprocessed` calls leaves half its
-    items unprocessed, and the first `throttled` calls are refused with a throttling error."""
+    items unprocessed, and the first `throttled` calls are refused with a throttling error; `stuck`
+    leaves every item unprocessed."""
 
-    def __init__(self, client: Any, unprocessed: int = 0, throttled: int = 0) -> None:
+    def __init__(self, client: Any, unprocessed: int = 0, throttled: int = 0, stuck: bool = False) -> None:
         self.client = client
+        self.stuck = stuck
         self.unprocessed = unprocessed
         self.throttled = throttled
         self.calls: list[int] = []
@@ -45,6 +47,8 @@ class FlakyDynamoDB:
                 {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
                 "BatchWriteItem",
             )
+        if self.stuck:
+            return {"UnprocessedItems": {table: requests}}
         if self.unprocessed and len(requests) > 1:
             self.unprocessed -= 1
             half = len(requests) // 2
@@ -72,17 +76,27 @@ def test_writes_go_in_requests_of_25(dynamodb: Any) -> None:
     assert len(stored_emails(dynamodb)) == 60
 
 
-def test_unprocessed_items_and_throttling_are_retried_until_nothing_is_lost(dynamodb: Any) -> None:
-    flaky = FlakyDynamoDB(dynamodb, unprocessed=3, throttled=2)
+def test_unprocessed_items_are_retried_until_nothing_is_lost(dynamodb: Any) -> None:
+    flaky = FlakyDynamoDB(dynamodb, unprocessed=3)
     delays: list[float] = []
 
     stats = InterestsRepository(flaky, TABLE, sleep=delays.append).write(records(100), [])  # type: ignore[arg-type]
 
     assert len(stored_emails(dynamodb)) == 100
     assert stats.requests == math.ceil(100 / 25) + stats.retries
-    assert stats.retries == 5
-    assert len(delays) == 5
+    assert stats.retries == 3
+    assert len(delays) == 3
     assert all(d > 0 for d in delays)
+
+
+def test_a_throttling_error_left_after_botocores_retries_is_not_retried_again(dynamodb: Any) -> None:
+    flaky = FlakyDynamoDB(dynamodb, throttled=1)
+
+    with pytest.raises(ClientError, match="ProvisionedThroughputExceededException"):
+        InterestsRepository(flaky, TABLE, sleep=lambda _: None).write(records(30), [])  # type: ignore[arg-type]
+
+    assert flaky.calls == [25]
+    assert stored_emails(dynamodb) == set()
 
 
 def test_deletes_remove_stored_interests(dynamodb: Any) -> None:
@@ -95,10 +109,12 @@ def test_deletes_remove_stored_interests(dynamodb: Any) -> None:
 
 
 def test_writes_that_never_go_through_raise_for_the_state_machine_to_retry(dynamodb: Any) -> None:
-    flaky = FlakyDynamoDB(dynamodb, throttled=100)
+    flaky = FlakyDynamoDB(dynamodb, stuck=True)
 
     with pytest.raises(UnprocessedItemsRemain):
         InterestsRepository(flaky, TABLE, sleep=lambda _: None).write(records(2), [])  # type: ignore[arg-type]
+
+    assert flaky.calls == [2] * 8  # MAX_WRITE_ATTEMPTS
 
 
 def test_small_inputs_stay_inline_and_large_ones_travel_through_s3_by_content(

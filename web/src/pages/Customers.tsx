@@ -1,7 +1,7 @@
 // Brief 003: customers (SPEC §1.2) — paginated list, create, edit, delete, seed.
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, seg } from "../api";
-import { useApi } from "../app";
+import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
 
 const CHANNELS = ["email", "text", "phone"] as const;

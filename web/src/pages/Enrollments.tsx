@@ -2,7 +2,7 @@
 // PROCESSED by polling GET /enrollments/{id}.
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError, type ApiClient, pollUntil, seg } from "../api";
-import { useApi } from "../app";
+import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, type Status, StatusMessage } from "../ui";
 
 interface AgeGroup {

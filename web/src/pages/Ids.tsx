@@ -1,7 +1,7 @@
 // Brief 002: add, check and delete customer IDs, and run the ids workflow (SPEC §1.1).
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, seg } from "../api";
-import { useApi } from "../app";
+import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, type Status, StatusMessage } from "../ui";
 
 const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;

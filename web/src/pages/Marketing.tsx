@@ -2,7 +2,7 @@
 // through an upload first) and its execution is followed until the pipeline's summary is there.
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, putUpload, seg } from "../api";
-import { useApi } from "../app";
+import { useApi } from "../session";
 import { csvToRecords, DIRECT_LIMIT_BYTES, EXAMPLE_BATCH, escapedBytes, parseBatch } from "../batch";
 import { Button, Card, errorStatus, Field, NotDeployed, type Status, StatusMessage } from "../ui";
 
