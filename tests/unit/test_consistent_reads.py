@@ -29,9 +29,7 @@ def requests(dynamodb: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 READS: dict[str, Callable[[Any, Template], object]] = {
-    "ValidateExists": lambda client, t: IdsRepository(
-        client, t.ref("CustomerIdsTable"), t.ref("CustomerIdDeletionsTable")
-    ).exists("a1"),
+    "ValidateExists": lambda client, t: IdsRepository(client, t.ref("CustomerIdsTable")).exists("a1"),
     "age groups at enrollment": lambda client, t: AgeGroupsRepository(client, t.ref("AgeGroupsTable")).all(),
     "crm list": lambda client, t: CustomersRepository(
         client, t.ref("CustomersTable"), t.ref("CustomerEmailsTable")
