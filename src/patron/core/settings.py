@@ -31,6 +31,12 @@ class Settings(BaseModel):
     ENROLLMENT_QUEUE_URL: str = ""
     PROCESSING_DELAY_SECONDS: float = Field(default=4, ge=0)
     CPF_VALIDATION: Literal["format", "checksum"] = "format"
+    # privacy
+    PRIVACY_REQUESTS_TABLE: str = ""
+    PRIVACY_ERASURES_TABLE: str = ""
+    PRIVACY_EXPORTS_BUCKET: str = ""
+    PRIVACY_STATE_MACHINE_ARN: str = ""
+    PRIVACY_HASH_KEY_SECRET: str = ""
 
 
 @cache

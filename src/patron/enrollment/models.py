@@ -83,10 +83,13 @@ class EnrollmentAccepted(BaseModel):
 
 
 class Enrollment(BaseModel):
+    """An enrollment as stored and returned. An erased person's enrollment (SPEC §1.6) keeps its id,
+    age, status and dates; its name and CPF are gone (null)."""
+
     enrollment_id: str
-    name: str
+    name: str | None = None
     age: int
-    cpf: str
+    cpf: str | None = None
     status: Status
     created_at: str
     processed_at: str | None = None

@@ -132,10 +132,38 @@ def create_buckets(template: Template) -> None:
         s3.create_bucket(Bucket=template.physical_name(logical_id))
 
 
+SECRET_STRING_OPTIONS = (  # GenerateSecretString properties that GetRandomPassword takes as they are
+    "PasswordLength",
+    "ExcludeCharacters",
+    "ExcludeLowercase",
+    "ExcludeNumbers",
+    "ExcludePunctuation",
+    "ExcludeUppercase",
+    "IncludeSpace",
+    "RequireEachIncludedType",
+)
+
+
+def create_secrets(template: Template) -> None:
+    """Secrets with a value generated as CloudFormation generates it (GenerateSecretString: Secrets
+    Manager's GetRandomPassword with the same options), or their SecretString."""
+    client = boto3.client("secretsmanager")
+    for logical_id in template.of_type("AWS::SecretsManager::Secret"):
+        properties = template.properties(logical_id)
+        value = properties.get("SecretString")
+        if value is None:
+            options = properties.get("GenerateSecretString", {})
+            value = client.get_random_password(
+                **{name: options[name] for name in SECRET_STRING_OPTIONS if name in options}
+            )["RandomPassword"]
+        client.create_secret(Name=template.physical_name(logical_id), SecretString=value)
+
+
 def provision(template: Template, api_key: str) -> None:
     create_tables(template)
     create_queues(template)
     create_buckets(template)
+    create_secrets(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 

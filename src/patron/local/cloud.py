@@ -78,6 +78,9 @@ class LocalCloud:
             state.reset(self.state_dir)
         self.api_key = state.api_key(self.state_dir)
         self._aws = aws.start_aws(self.host, self.aws_port)
+        # S3 through the AWS endpoint: presigned URLs (marketing uploads, reports) point where clients
+        # reach them, as they point at S3 on AWS
+        os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{_reachable(self.host)}:{self.aws_port}"
         os.environ.update(function_environment(self.template))
         # the handlers run here, not on Lambda: no X-Ray daemon to send to, no metrics on stdout
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -163,6 +166,11 @@ class LocalCloud:
         if not target.is_file() or WEB_DIST.resolve() not in target.parents:
             target = WEB_DIST / "index.html"  # single-page app: client-side routes fall back to index
         return Response(target.read_bytes(), mimetype=_mimetype(target))
+
+
+def _reachable(host: str) -> str:
+    """The address a client on this machine uses for a server listening on `host`."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - compared, not bound
 
 
 def _mimetype(path: Path) -> str:
