@@ -6,6 +6,7 @@ import { CustomersPage } from "./pages/Customers";
 import { EnrollmentsPage } from "./pages/Enrollments";
 import { IdsPage } from "./pages/Ids";
 import { MarketingPage } from "./pages/Marketing";
+import { PrivacyPage } from "./pages/Privacy";
 
 interface Session {
   config: ConsoleConfig;
@@ -23,13 +24,14 @@ export function useApi(service: Service): ApiClient {
   return useMemo(() => new ApiClient(service, config.apis[service], apiKey), [service, config, apiKey]);
 }
 
-// Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing), which `patron dev` serves
+// Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing, /privacy), which `patron dev` serves
 // on this same origin.
 const ROUTES = [
   { path: "/", label: "Customer IDs", title: "Customer IDs", service: "ids", Page: IdsPage },
   { path: "/customers", label: "Customers", title: "Customers", service: "crm", Page: CustomersPage },
   { path: "/enrollments", label: "Enrollments", title: "Enrollments", service: "enrollment", Page: EnrollmentsPage },
   { path: "/preferences", label: "Marketing", title: "Marketing preferences", service: "marketing", Page: MarketingPage },
+  { path: "/privacy-requests", label: "Privacy", title: "Privacy requests", service: "privacy", Page: PrivacyPage },
 ] as const;
 
 function currentPath(): string {
