@@ -23,6 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "src")]
 from tests.devserver import DevServer  # noqa: E402
 
 from calls import aws_calls  # noqa: E402
+from erasure import privacy_erase  # noqa: E402
 from load import FAILED, load  # noqa: E402
 from patron.local.template import Template  # noqa: E402
 
@@ -309,7 +310,15 @@ def make_test_duration() -> str:
     )
 
 
-BENCHMARKS = [cold_start, aws_calls, load, dev_start_time, marketing_pipeline, make_test_duration]
+BENCHMARKS = [
+    cold_start,
+    aws_calls,
+    load,
+    dev_start_time,
+    marketing_pipeline,
+    privacy_erase,
+    make_test_duration,
+]
 
 
 def main() -> None:
