@@ -169,3 +169,20 @@ def test_unknown_request_is_404_and_the_api_needs_its_key(dev: DevServer) -> Non
     assert no_key.status_code == 403
     preflight = requests.options(f"{dev.url}/privacy/requests", timeout=10)
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_the_audit_record_holds_hashes_and_the_api_keys_id_never_an_identifier(dev: DevServer) -> None:
+    email, cpf = f"audit.{uuid.uuid4().hex[:8]}@example.com", random_cpf()
+    done = run(dev, type="export", email=email, cpf=cpf)
+
+    item = dev.aws("dynamodb").get_item(
+        TableName="privacy_requests", Key={"request_id": {"S": done["request_id"]}}
+    )
+    keys = dev.aws("apigateway").get_api_keys(includeValues=True)["items"]
+    (key_id,) = [key["id"] for key in keys if key["value"] == dev.api_key]
+    assert item["Item"]["api_key_id"] == {"S": key_id}
+    assert set(item["Item"]["subjects"]["M"]) == {"email", "cpf"}
+    stored = str(item["Item"])
+    for identifier in (email, cpf, cpf.replace(".", "").replace("-", "")):
+        assert identifier not in stored
+    assert dev.api_key not in stored

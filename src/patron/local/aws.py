@@ -167,6 +167,7 @@ def provision(template: Template, api_key: str) -> None:
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 
-def api_keys() -> set[str]:
+def api_keys() -> dict[str, str]:
+    """The enabled API keys: value → key id (API Gateway puts the id in `requestContext.identity.apiKeyId`)."""
     keys = boto3.client("apigateway").get_api_keys(includeValues=True)["items"]
-    return {key["value"] for key in keys if key.get("enabled")}
+    return {key["value"]: key["id"] for key in keys if key.get("enabled")}

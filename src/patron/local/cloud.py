@@ -88,6 +88,7 @@ class LocalCloud:
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
+        state.load_secrets(self.state_dir, self.secret_names())
         self.runtime = LambdaRuntime(self.template.functions())
         self.runtime.warm_up()
         # background workers, each derived from the template's event sources
@@ -125,6 +126,7 @@ class LocalCloud:
             worker.stop()
         state.save_tables(self.state_dir, self.table_names())
         state.save_queues(self.state_dir, self.queue_names())
+        state.save_secrets(self.state_dir, self.secret_names())
         self._aws.stop()
 
     # ---------------------------------------------------------------- what it serves besides APIs
@@ -137,6 +139,12 @@ class LocalCloud:
     def queue_names(self) -> list[str]:
         return [
             self.template.physical_name(logical_id) for logical_id in self.template.of_type("AWS::SQS::Queue")
+        ]
+
+    def secret_names(self) -> list[str]:
+        return [
+            self.template.physical_name(logical_id)
+            for logical_id in self.template.of_type("AWS::SecretsManager::Secret")
         ]
 
     @property

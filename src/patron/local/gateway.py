@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -60,7 +60,7 @@ class Gateway:
         apis: dict[str, Api],
         routes: list[Route],
         runtime: LambdaRuntime,
-        api_keys: Callable[[], set[str]],
+        api_keys: Callable[[], Mapping[str, str]],
         extra: dict[str, Endpoint] | None = None,
         prefixes: dict[str, Endpoint] | None = None,
         fallback: Endpoint | None = None,
@@ -118,6 +118,7 @@ class Gateway:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         compiled, match = chosen
         event = proxy_event(compiled.route, raw_path, match.groupdict(), request, body)
+        event["requestContext"]["identity"]["apiKeyId"] = self.api_keys()[request.headers["x-api-key"]]
         try:
             result = self.runtime.invoke(compiled.route.function, event)
         except Exception:
