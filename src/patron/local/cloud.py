@@ -178,7 +178,7 @@ class LocalCloud:
 
 def _reachable(host: str) -> str:
     """The address a client on this machine uses for a server listening on `host`."""
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - compared, not bound
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104  # nosec B104 - compared, not bound
 
 
 def _mimetype(path: Path) -> str:
