@@ -44,7 +44,7 @@ def submit_request(request: PrivacyRequestInput) -> Any:
     responses={404: documented("No request with this id", ErrorResponse)},
 )
 def get_request(request_id: RequestId) -> PrivacyRequest:
-    return service.get(request_id, records(), objects())
+    return service.get(request_id, records(), objects(), executions())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -221,3 +221,15 @@ class PrivacyRequests:
             input=json.dumps({"request_id": request_id, "type": request_type}),
         )
         return str(started["executionArn"])
+
+    def ended_without_finishing(self, request_id: str) -> bool:
+        """Whether the request's execution ended FAILED, TIMED_OUT or ABORTED (the state machine's own
+        failure path completes the record; an execution stopped or timed out never reaches it)."""
+        execution_arn = self._arn.replace(":stateMachine:", ":execution:") + f":{request_id}"
+        try:
+            status = self._client.describe_execution(executionArn=execution_arn)["status"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return False
+            raise
+        return status in ("FAILED", "TIMED_OUT", "ABORTED")

@@ -90,15 +90,22 @@ def identifiers_given(subject: Subject) -> list[str]:
     return [name for name in IDENTIFIERS if getattr(subject, name) is not None]
 
 
-def get(request_id: str, records: RequestsRepository, objects: RequestObjects) -> PrivacyRequest:
+def get(
+    request_id: str, records: RequestsRepository, objects: RequestObjects, executions: PrivacyRequests
+) -> PrivacyRequest:
+    """The request as recorded; a RUNNING record whose execution was stopped or timed out (it never
+    reached its failure path) is reported FAILED."""
     record = records.get(request_id)
     if record is None:
         raise NotFound("No privacy request with this id.")
+    status = record["status"]
+    if status == "RUNNING" and executions.ended_without_finishing(request_id):
+        status = "FAILED"
     export_key = record.get("export_key")
     return PrivacyRequest(
         request_id=record["request_id"],
         type=record["type"],
-        status=record["status"],
+        status=status,
         found=Found.model_validate(record["found"]),
         export_url=objects.url(export_key) if export_key and record["status"] == "SUCCEEDED" else None,
         submitted_at=record["submitted_at"],
