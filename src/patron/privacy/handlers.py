@@ -12,7 +12,6 @@ from patron.core.api import ErrorResponse, PatronResolver, documented, ok
 from patron.core.observability import logger, metrics
 from patron.privacy import service
 from patron.privacy.models import (
-    REQUEST_ID_PATTERN,
     PrivacyRequest,
     PrivacyRequestAccepted,
     PrivacyRequestInput,
@@ -22,7 +21,12 @@ from patron.privacy.wiring import executions, hash_key, objects, records
 app = PatronResolver(methods=["GET", "POST"])
 
 RequestId = Annotated[
-    str, Path(pattern=REQUEST_ID_PATTERN, description="The request's id (32 hexadecimal digits)")
+    str,
+    Path(
+        min_length=1,
+        max_length=128,
+        description="The request's id (32 hexadecimal digits); any other id is simply unknown (404)",
+    ),
 ]
 
 

@@ -19,7 +19,6 @@ IDENTIFIERS = ("email", "cpf", "customer_id", "id")
 
 UUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 CrmCustomerId = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=UUID_PATTERN)]
-REQUEST_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 
 class PrivacyRequestInput(BaseModel):
