@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,6 +58,8 @@ def cloud() -> Iterator[Counter[str]]:
     with mock_aws(config=aws.MOTO_CONFIG):
         aws.create_tables(template)
         aws.create_queues(template)
+        aws.create_buckets(template)
+        aws.create_secrets(template)
         made: Counter[str] = Counter()
 
         def count(event_name: str, **_: Any) -> None:
@@ -140,9 +143,77 @@ def enrollment_operations(size: int) -> dict[str, tuple[Any, ...]]:
     }  # fmt: skip
 
 
+def privacy_operations(size: int) -> dict[str, tuple[Any, ...]]:
+    """Each service's privacy task (export, erase, erase again) for a person present in all four
+    services, with `size` other people in each service's table."""
+    from patron.crm import privacy as crm_privacy
+    from patron.crm.handlers import repository as customers
+    from patron.crm.models import NewCustomer
+    from patron.crm.service import create
+    from patron.enrollment import privacy as enrollment_privacy
+    from patron.enrollment.models import Enrollment, Status
+    from patron.ids import privacy as ids_privacy
+    from patron.ids.steps import repository as ids
+    from patron.marketing import privacy as marketing_privacy
+    from patron.marketing.steps import interests
+    from patron.privacy.repository import now
+    from patron.privacy.wiring import objects
+
+    email, cpf = "maria.silva@example.com", "52998224725"
+    enrollments = enrollment_privacy.repository()
+    for i in range(size + 1):
+        person = i == size
+        address = email if person else f"other{i}@example.com"
+        create(NewCustomer.model_validate(customer_body(email_address=address)), customers())
+        enrollments.add(
+            Enrollment(
+                enrollment_id=f"e-{i}",
+                name="Maria Silva",
+                age=30,
+                cpf=cpf if person else f"{i:011d}",
+                status=Status.PENDING,
+                created_at=now(),
+            )
+        )
+        ids().insert("maria-1" if person else f"other-{i}")
+    records = [
+        {
+            "Email": email if i == size else f"other{i}@example.com",
+            "Name": "N",
+            "MarketingInterests": ["x"],
+            "updated_at": now(),
+        }
+        for i in range(size + 1)
+    ]
+    interests().write(records, [])
+    context = LambdaContext("bench", 512, 10)
+
+    def task(handler: Any, request_type: str) -> Call:
+        def call(*_: Any) -> tuple[int, Any]:
+            request_id = f"{request_type}-{uuid.uuid4().hex}"
+            objects().put_subject(request_id, {"email": email, "cpf": cpf, "id": "maria-1"})
+            return 200, handler(
+                {"request_id": request_id, "type": request_type, "started_at": now()}, context
+            )
+
+        return call
+
+    operations: dict[str, tuple[Any, ...]] = {}
+    for request_type in ("export", "erase", "erase again"):
+        for name, module in (
+            ("crm", crm_privacy),
+            ("enrollment", enrollment_privacy),
+            ("marketing", marketing_privacy),
+            ("ids", ids_privacy),
+        ):
+            kind = request_type.split()[0]
+            operations[f"privacy {request_type}: {name} task"] = (task(module.handler, kind), "", "")
+    return operations
+
+
 def calls_per_operation(size: int) -> dict[str, Counter[str]]:
     counts = {}
-    for operations in (ids_operations, crm_operations, enrollment_operations):
+    for operations in (ids_operations, crm_operations, enrollment_operations, privacy_operations):
         with cloud() as made:
             for name, (call, method, resource, *rest) in operations(size).items():
                 parameters = rest[0] if rest else None
@@ -171,8 +242,10 @@ def aws_calls() -> str:
             "",
             "Each API operation through its `lambda_handler` (in-process, moto, the template's tables) against a",
             f"table of {SIZES[0]:,} and of {SIZES[1]:,} items (ids; crm customers; enrollments, with 3 age",
-            "groups); every AWS call of any client counted by botocore's `before-call` event. Equal counts mean",
-            "the operation costs the same whatever the table size.",
+            "groups; for the privacy tasks, that many other people in each of the four services' tables); every",
+            "AWS call of any client counted by botocore's `before-call` event (a privacy task's count includes",
+            "the bench's own put of the request's subject object and the secret read once per process). Equal",
+            "counts mean the operation costs the same whatever the table size.",
             "",
             f"| operation | calls at {SIZES[0]:,} | calls at {SIZES[1]:,} | equal |",
             "|---|---|---|---|",

@@ -23,6 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "src")]
 from tests.devserver import DevServer  # noqa: E402
 
 from calls import aws_calls  # noqa: E402
+from erasure import privacy_erase  # noqa: E402
 from load import FAILED, load  # noqa: E402
 from patron.local.template import Template  # noqa: E402
 from warm import cold_starts, warm_get  # noqa: E402
@@ -384,6 +385,7 @@ BENCHMARKS = [
     warm_get,
     dev_start_time,
     marketing_pipeline,
+    privacy_erase,
     make_check_duration,
     make_test_duration,
 ]

@@ -63,6 +63,7 @@ def cloud(aws_env: None, template: Template) -> Iterator[None]:
         aws.create_tables(template)
         aws.create_queues(template)
         aws.create_buckets(template)
+        aws.create_secrets(template)
         reset_wiring()
         yield
         reset_wiring()

@@ -159,16 +159,18 @@ def services(template: dict[str, Any], all_flows: list[Flow]) -> dict[str, str]:
             neighbours[flow.source].add(flow.target)
             neighbours[flow.target].add(flow.source)
     owner: dict[str, str] = {}
+    # breadth-first from every seed at once: a resource belongs to the nearest API (privacy's tasks
+    # reach every service's tables, which still belong to their own service's API)
+    queue: deque[tuple[str, str]] = deque()
     for seed in sorted(n for n, r in resources.items() if r["Type"] in SEEDS):
         service = "web console" if resources[seed]["Type"] == "AWS::CloudFront::Distribution" else seed
-        service = service.removesuffix("Api").lower()
-        queue = deque([seed])
-        while queue:
-            node = queue.popleft()
-            if node in owner:
-                continue
-            owner[node] = service
-            queue.extend(neighbours[node] - owner.keys())
+        queue.append((seed, service.removesuffix("Api").lower()))
+    while queue:
+        node, service = queue.popleft()
+        if node in owner:
+            continue
+        owner[node] = service
+        queue.extend((neighbour, service) for neighbour in sorted(neighbours[node] - owner.keys()))
     # roles, policies, log groups and alarms go where the resource they serve is
     for name, resource in resources.items():
         if name not in owner:

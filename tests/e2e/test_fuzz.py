@@ -28,7 +28,7 @@ EXAMPLES = settings(
 )
 
 
-APIS = ("ids", "crm", "enrollment", "marketing")
+APIS = ("ids", "crm", "enrollment", "marketing", "privacy")
 
 
 def operations() -> list[Any]:

@@ -59,7 +59,7 @@ def test_the_stack_writes_config_json_and_outputs_the_console_url() -> None:
     template = load_template()
     config = template["Resources"]["ConsoleConfig"]["Properties"]
 
-    assert set(config["Apis"]) <= {"ids", "crm", "enrollment", "marketing"}
+    assert set(config["Apis"]) <= {"ids", "crm", "enrollment", "marketing", "privacy"}
     assert "ids" in config["Apis"]
     assert config["Bucket"] == {"Ref": "ConsoleBucket"}
     assert "ConsoleUrl" in template["Outputs"]

@@ -19,6 +19,7 @@ from patron.crm import service as crm_service
 from patron.enrollment import handlers as enrollment
 from patron.enrollment import processor
 from patron.marketing import steps
+from patron.privacy import handlers as privacy
 
 EMAIL = "jane.doe@example.com"
 PHONE = "+55 (11) 98765-4321"
@@ -134,7 +135,8 @@ def test_a_marketing_batch_with_bad_records_logs_no_email(
     ]
     state = logging_events(steps.validate_data)(batch, lambda_context)
     state = logging_events(steps.remove_duplicates)(state, lambda_context)
-    summary = logging_events(steps.store_marketing_interests)(state, lambda_context)
+    stored = {"state": state, "started_at": "2026-11-30T10:00:00.000Z"}
+    summary = logging_events(steps.store_marketing_interests)(stored, lambda_context)
     lookup = logging_events(crm.lambda_handler)  # any API handler logs the event the same way
     lookup(api_event("GET", "/customers", query={"email": EMAIL}), lambda_context)
 
@@ -143,3 +145,21 @@ def test_a_marketing_batch_with_bad_records_logs_no_email(
     assert_masked(lines, "<email>", "<phone>", "<date>")
     assert "jane.doe@" not in json.dumps(lines)
     assert "JANE.DOE@EXAMPLE.COM" not in json.dumps(lines)
+
+
+def test_privacy_requests_and_their_tasks_log_no_identifier(
+    workflow_cloud: None, lambda_context: Any, log_lines: Any
+) -> None:
+    from tests.integration.privacy.conftest import wait_done
+
+    handler = logging_events(privacy.lambda_handler)
+    body = {"type": "erase", "email": EMAIL, "cpf": CPF, "id": "jane-1"}
+    accepted = handler(api_event("POST", "/requests", body=body), lambda_context)
+    request_id = json.loads(accepted["body"])["request_id"]
+    done = wait_done(request_id)
+    rejected = handler(api_event("POST", "/requests", body={**body, "cpf": "529.982.247"}), lambda_context)
+
+    assert (accepted["statusCode"], done["status"], rejected["statusCode"]) == (202, "SUCCEEDED", 400)
+    lines = log_lines()
+    assert_masked(lines, "<email>", "<cpf>")
+    assert any(line["message"] == "privacy request part done" for line in lines)

@@ -99,13 +99,13 @@ def test_functions_apis_and_state_machines_log_with_retention_and_are_traced(
     )
 
     stages = of_type(resources, "AWS::ApiGateway::Stage")
-    assert len(stages) == 4
+    assert len(stages) == 5
     for stage in stages.values():
         assert stage["TracingEnabled"] is True
         assert stage["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
 
     machines = of_type(resources, "AWS::StepFunctions::StateMachine")
-    assert len(machines) == 2
+    assert len(machines) == 3
     for machine in machines.values():
         assert machine["TracingConfiguration"] == {"Enabled": True}
         assert machine["LoggingConfiguration"]["Level"] == "ERROR"
@@ -130,7 +130,11 @@ def test_data_is_encrypted_at_rest_and_tables_are_recoverable(template: Template
     keys = tables.pop("IdempotencyTable")
     assert keys["SSESpecification"] == {"SSEEnabled": True}
     assert keys["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
-    assert len(tables) == 6
+    # the privacy erasure records live 7 days (TTL) and guard in-flight marketing batches only: the same
+    erasures = tables.pop("PrivacyErasuresTable")
+    assert erasures["SSESpecification"] == {"SSEEnabled": True}
+    assert erasures["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert len(tables) == 7
     for name, table in tables.items():
         assert table["SSESpecification"] == {"SSEEnabled": True}, name
         assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name

@@ -6,15 +6,17 @@ import { CustomersPage } from "./pages/Customers";
 import { EnrollmentsPage } from "./pages/Enrollments";
 import { IdsPage } from "./pages/Ids";
 import { MarketingPage } from "./pages/Marketing";
+import { PrivacyPage } from "./pages/Privacy";
 import { type Session, SessionContext } from "./session";
 
-// Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing), which `patron dev` serves
+// Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing, /privacy), which `patron dev` serves
 // on this same origin.
 const ROUTES = [
   { path: "/", label: "Customer IDs", title: "Customer IDs", service: "ids", Page: IdsPage },
   { path: "/customers", label: "Customers", title: "Customers", service: "crm", Page: CustomersPage },
   { path: "/enrollments", label: "Enrollments", title: "Enrollments", service: "enrollment", Page: EnrollmentsPage },
   { path: "/preferences", label: "Marketing", title: "Marketing preferences", service: "marketing", Page: MarketingPage },
+  { path: "/privacy-requests", label: "Privacy", title: "Privacy requests", service: "privacy", Page: PrivacyPage },
 ] as const;
 
 function currentPath(): string {

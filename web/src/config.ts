@@ -1,7 +1,7 @@
 // Runtime configuration, fetched from /config.json at start: one build serves every stage.
 // `patron dev` answers it; on AWS the stack writes it into the console's bucket.
 
-export const SERVICES = ["ids", "crm", "enrollment", "marketing"] as const;
+export const SERVICES = ["ids", "crm", "enrollment", "marketing", "privacy"] as const;
 export type Service = (typeof SERVICES)[number];
 
 export interface ConsoleConfig {

@@ -51,6 +51,12 @@ class Settings(BaseModel):
     ENROLLMENT_QUEUE_URL: str = REQUIRED
     PROCESSING_DELAY_SECONDS: float = Field(default=4, ge=0)
     CPF_VALIDATION: Literal["format", "checksum"] = "format"
+    # privacy
+    PRIVACY_REQUESTS_TABLE: str = REQUIRED
+    PRIVACY_ERASURES_TABLE: str = REQUIRED
+    PRIVACY_EXPORTS_BUCKET: str = REQUIRED
+    PRIVACY_STATE_MACHINE_ARN: str = REQUIRED
+    PRIVACY_HASH_KEY_SECRET: str = REQUIRED
 
     def __getattribute__(self, name: str) -> Any:
         value = super().__getattribute__(name)

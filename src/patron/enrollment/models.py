@@ -85,12 +85,13 @@ class EnrollmentAccepted(BaseModel):
 class Enrollment(BaseModel):
     """An enrollment as stored and returned. Items written by the original system (brief 004) or by
     another tool may lack `created_at`: it reads as null rather than failing the read or the processor;
-    unknown attributes are ignored."""
+    unknown attributes are ignored. An erased person's enrollment (SPEC §1.6) keeps its id, age, status
+    and dates; its name and CPF are gone (null)."""
 
     enrollment_id: str
-    name: str
+    name: str | None = None
     age: int
-    cpf: str
+    cpf: str | None = None
     status: Status
     created_at: str | None = Field(default=None, description="null for items written without it")
     processed_at: str | None = None

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
+CPF_INDEX = "cpf-index"  # partition key cpf (11 digits, as the API stores it)
+
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -107,6 +109,37 @@ class EnrollmentsRepository:
             if "Item" not in exc.response:
                 raise NotFound(f"There is no enrollment {enrollment_id}.") from exc
             return False
+        return True
+
+    def by_cpf(self, cpf: str) -> list[Enrollment]:
+        """Every enrollment with this CPF (11 digits, as stored), by the table's CPF index: never a scan."""
+        enrollments = []
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=CPF_INDEX,
+            KeyConditionExpression="cpf = :cpf",
+            ExpressionAttributeValues={":cpf": {"S": cpf}},
+        )
+        for page in pages:
+            enrollments += [Enrollment.model_validate(from_item(item)) for item in page["Items"]]
+        return enrollments
+
+    def anonymise(self, enrollment_id: str, cpf: str) -> bool:
+        """Remove the name and the CPF, keep status and dates (SPEC §1.6); only while the CPF is still
+        `cpf`, so a second erasure changes nothing. True when this call anonymised it."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"enrollment_id": {"S": enrollment_id}},
+                UpdateExpression="REMOVE #name, cpf",
+                ConditionExpression="cpf = :cpf",
+                ExpressionAttributeNames={"#name": "name"},
+                ExpressionAttributeValues={":cpf": {"S": cpf}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
         return True
 
 

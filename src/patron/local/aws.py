@@ -241,15 +241,44 @@ def create_functions(template: Template) -> None:
         )
 
 
+SECRET_STRING_OPTIONS = (  # GenerateSecretString properties that GetRandomPassword takes as they are
+    "PasswordLength",
+    "ExcludeCharacters",
+    "ExcludeLowercase",
+    "ExcludeNumbers",
+    "ExcludePunctuation",
+    "ExcludeUppercase",
+    "IncludeSpace",
+    "RequireEachIncludedType",
+)
+
+
+def create_secrets(template: Template) -> None:
+    """Secrets with a value generated as CloudFormation generates it (GenerateSecretString: Secrets
+    Manager's GetRandomPassword with the same options), or their SecretString."""
+    client = boto3.client("secretsmanager")
+    for logical_id in template.of_type("AWS::SecretsManager::Secret"):
+        properties = template.properties(logical_id)
+        value = properties.get("SecretString")
+        if value is None:
+            options = properties.get("GenerateSecretString", {})
+            value = client.get_random_password(
+                **{name: options[name] for name in SECRET_STRING_OPTIONS if name in options}
+            )["RandomPassword"]
+        client.create_secret(Name=template.physical_name(logical_id), SecretString=value)
+
+
 def provision(template: Template, api_key: str) -> None:
     create_tables(template)
     create_queues(template)
     create_buckets(template)
     create_monitoring(template)
     create_functions(template)
+    create_secrets(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 
-def api_keys() -> set[str]:
+def api_keys() -> dict[str, str]:
+    """The enabled API keys: value → key id (API Gateway puts the id in `requestContext.identity.apiKeyId`)."""
     keys = boto3.client("apigateway").get_api_keys(includeValues=True)["items"]
-    return {key["value"] for key in keys if key.get("enabled")}
+    return {key["value"]: key["id"] for key in keys if key.get("enabled")}

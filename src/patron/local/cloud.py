@@ -96,6 +96,7 @@ class LocalCloud:
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
+        state.load_secrets(self.state_dir, self.secret_names())
         self.logs = FunctionLogs(self.state_dir / "logs")
         # execution environments start on each function's first invocation
         self.runtime = ProcessRuntime(
@@ -141,6 +142,7 @@ class LocalCloud:
         self.logs.close()
         state.save_tables(self.state_dir, self.table_names())
         state.save_queues(self.state_dir, self.queue_names())
+        state.save_secrets(self.state_dir, self.secret_names())
         self._aws.stop()
 
     # ---------------------------------------------------------------- what it serves besides APIs
@@ -153,6 +155,12 @@ class LocalCloud:
     def queue_names(self) -> list[str]:
         return [
             self.template.physical_name(logical_id) for logical_id in self.template.of_type("AWS::SQS::Queue")
+        ]
+
+    def secret_names(self) -> list[str]:
+        return [
+            self.template.physical_name(logical_id)
+            for logical_id in self.template.of_type("AWS::SecretsManager::Secret")
         ]
 
     @property
@@ -186,7 +194,7 @@ class LocalCloud:
 
 def _reachable(host: str) -> str:
     """The address a client on this machine uses for a server listening on `host`."""
-    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - compared, not bound
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104  # nosec B104 - compared, not bound
 
 
 def _mimetype(path: Path) -> str:

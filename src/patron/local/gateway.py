@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -64,7 +64,7 @@ class Gateway:
         apis: dict[str, Api],
         routes: list[Route],
         runtime: Invoker,
-        api_keys: Callable[[], set[str]],
+        api_keys: Callable[[], Mapping[str, str]],
         extra: dict[str, Endpoint] | None = None,
         prefixes: dict[str, Endpoint] | None = None,
         fallback: Endpoint | None = None,
@@ -123,7 +123,7 @@ class Gateway:
             # API Gateway's answer for a resource or method it does not have
             return json_response(403, {"message": "Missing Authentication Token"}, gateway_headers)
         api_key = request.headers.get("x-api-key")
-        if api_key not in self.api_keys():
+        if api_key is None or api_key not in self.api_keys():
             return json_response(403, {"message": "Forbidden"}, gateway_headers)
         refusal = self.usage_plan.admit(api_key) if self.usage_plan is not None else None
         if refusal is not None:
@@ -135,6 +135,8 @@ class Gateway:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         compiled, match = chosen
         event = proxy_event(compiled.route, raw_path, match.groupdict(), request, body)
+        # API Gateway tells the function which key was used (requestContext.identity.apiKeyId)
+        event["requestContext"]["identity"]["apiKeyId"] = self.api_keys()[api_key]
         started = time.monotonic()
         response = self.invoke(compiled.route, event, gateway_headers)
         # the resource path, never the path: a path can hold an e-mail address

@@ -21,6 +21,7 @@ TITLES = {
     "crm": "Patron crm — customer management",
     "enrollment": "Patron enrollment — age groups and enrollments",
     "marketing": "Patron marketing — marketing preferences",
+    "privacy": "Patron privacy — data-subject requests (export, erasure)",
 }
 
 

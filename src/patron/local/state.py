@@ -116,3 +116,27 @@ def _message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
             for name, attribute in attributes.items()
         }
     }
+
+
+def save_secrets(state_dir: Path, secret_names: list[str]) -> None:
+    """Every secret's current value: a stage keeps its generated secrets (the privacy hashing key) for
+    good, as CloudFormation generates them once; a new value at each start would orphan old hashes."""
+    client = boto3.client("secretsmanager")
+    values = {name: client.get_secret_value(SecretId=name)["SecretString"] for name in secret_names}
+    directory = state_dir / "secretsmanager"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "secrets.json"
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+
+
+def load_secrets(state_dir: Path, secret_names: list[str]) -> int:
+    path = state_dir / "secretsmanager" / "secrets.json"
+    if not path.exists():
+        return 0
+    client = boto3.client("secretsmanager")
+    saved = json.loads(path.read_text())
+    restored = [name for name in secret_names if name in saved]
+    for name in restored:
+        client.put_secret_value(SecretId=name, SecretString=saved[name])
+    return len(restored)

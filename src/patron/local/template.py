@@ -210,6 +210,7 @@ class Template:
             "AWS::Logs::LogGroup": "LogGroupName",
             "AWS::IAM::Role": "RoleName",
             "AWS::StepFunctions::StateMachine": "StateMachineName",
+            "AWS::SecretsManager::Secret": "Name",
         }.get(resource["Type"])
         return str(props.get(name_property, logical_id)) if name_property else logical_id
 

@@ -20,6 +20,7 @@ from patron.marketing import service
 from patron.marketing.models import REJECTED_SHOWN, ObjectRef, PipelineState, Rejected, Summary
 from patron.marketing.repository import BatchStore
 from patron.marketing.wiring import batches, interests
+from patron.privacy.wiring import erasures, hash_key
 
 VALIDATION_CHUNK = 1000  # records validated at a time while the batch streams in
 JSON_LINES = "application/x-ndjson"
@@ -86,10 +87,24 @@ def remove_duplicates(event: Any, context: LambdaContext) -> Any:
 @metrics.log_metrics
 @transient_as_retryable
 def store_marketing_interests(event: Any, context: LambdaContext) -> Any:
-    """Writes the records as they stream in (25 per BatchWriteItem) → the execution's Summary."""
-    state = PipelineState.model_validate(event)
-    records = (json.loads(line) for line in batches().read_lines(state.records))
-    stored, opted_out = service.store(records, interests())
+    """`{"state", "started_at"}` (the execution's start): writes the records as they stream in (25 per
+    BatchWriteItem), then deletes again what it stored for an e-mail a privacy request erased since the
+    execution started (docs/decisions.md, privacy in flight) → the execution's Summary."""
+    state = PipelineState.model_validate(event["state"])
+    opted_in: list[str] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        for line in batches().read_lines(state.records):
+            record: dict[str, Any] = json.loads(line)
+            if record["MarketingOptIn"]:
+                opted_in.append(record["Email"])
+            yield record
+
+    stored, opted_out = service.store(records(), interests())
+    erased = erased_emails(opted_in, event["started_at"])
+    if erased:
+        interests().write([], sorted(erased))
+        logger.info("erased e-mails not stored again", extra={"erased": len(erased)})
     summary = Summary(
         **state.model_dump(include={"received", "valid", "rejected_count", "duplicates_removed"}),
         rejected=state.rejected,
@@ -102,6 +117,12 @@ def store_marketing_interests(event: Any, context: LambdaContext) -> Any:
     metrics.add_metric(name="MarketingRecordsRejected", unit="Count", value=summary.rejected_count)
     logger.info("batch stored", extra={"stored": stored, "opted_out": opted_out})
     return summary.model_dump(mode="json")
+
+
+def erased_emails(emails: list[str], started_at: str) -> set[str]:
+    """The (normalised) e-mails among `emails` erased by a privacy request at or after `started_at`."""
+    by_hash = {hash_key().digest("email", email): email for email in emails}
+    return {by_hash[digest] for digest in erasures().erased_since(by_hash, started_at)}
 
 
 class RejectionReport:

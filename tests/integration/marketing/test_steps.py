@@ -13,11 +13,13 @@ from patron.marketing import steps
 from patron.marketing.models import ObjectRef
 from patron.marketing.service import InvalidBatch
 
+STARTED_AT = "2026-11-30T10:00:00.000Z"  # the execution's start, as the state machine passes it
+
 
 def run_pipeline(batch: Any, context: Any) -> Any:
     state = steps.validate_data(batch, context)
     state = steps.remove_duplicates(state, context)
-    return steps.store_marketing_interests(state, context)
+    return steps.store_marketing_interests({"state": state, "started_at": STARTED_AT}, context)
 
 
 def item(dynamodb: Any, email: str) -> dict[str, Any] | None:
@@ -111,7 +113,7 @@ def test_records_travel_by_reference_so_every_state_stays_small(dynamodb: Any, l
 
     validated = steps.validate_data(batch, lambda_context)
     deduped = steps.remove_duplicates(validated, lambda_context)
-    output = steps.store_marketing_interests(deduped, lambda_context)
+    output = steps.store_marketing_interests({"state": deduped, "started_at": STARTED_AT}, lambda_context)
 
     for state in (validated, deduped):
         assert len(json.dumps(state)) < 1000

@@ -16,7 +16,7 @@ def test_the_workflow_definition_gets_the_templates_substitutions(template: Temp
     machine = machines["customers-workflow"]
 
     definition = json.loads(machine.definition)
-    assert set(machines) == {"customers-workflow", "MarketingPreferencesStateMachine"}
+    assert set(machines) == {"customers-workflow", "MarketingPreferencesStateMachine", "privacy-requests"}
     assert "${" not in machine.definition
     assert definition["States"]["ValidateExists"]["Parameters"]["FunctionName"] == (
         "arn:aws:lambda:us-east-1:123456789012:function:ValidateExistsFunction"
@@ -29,6 +29,7 @@ def test_name_prefix_reaches_the_state_machine(cloud: None) -> None:
     assert {machine.name for machine in machines} == {
         "staging-customers-workflow",
         "staging-MarketingPreferencesStateMachine",
+        "staging-privacy-requests",
     }
 
 
