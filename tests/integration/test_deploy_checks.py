@@ -21,7 +21,7 @@ def test_every_kind_of_deploy_time_string_is_checked(translated: dict[str, Any])
     template = deploy_checks.deployed(translated)
 
     assert len(template.of_type("AWS::CloudWatch::Dashboard")) == 1
-    assert len(template.of_type("AWS::StepFunctions::StateMachine")) == 2
+    assert len(template.of_type("AWS::StepFunctions::StateMachine")) == 3
     assert {name for name, _ in deploy_checks.event_patterns(template)} >= {"CustomerCreatedRule"}
     assert len(deploy_checks.policy_documents(template)) > 60  # every role's, bucket's, queue's, key's
 

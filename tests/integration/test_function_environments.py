@@ -110,7 +110,15 @@ def test_each_function_gets_every_resource_setting_its_code_reads(logical_id: st
         ("PublishCustomerCreatedFunction", {"EVENT_BUS_NAME"}),
         ("CreateEnrollmentFunction", {"AGE_GROUPS_TABLE", "ENROLLMENTS_TABLE", "IDEMPOTENCY_TABLE"}),
         ("EnrollmentProcessorFunction", {"ENROLLMENTS_TABLE"}),
-        ("StoreMarketingInterestsFunction", {"MARKETING_BATCHES_BUCKET", "MARKETING_INTERESTS_TABLE"}),
+        (
+            "StoreMarketingInterestsFunction",
+            {
+                "MARKETING_BATCHES_BUCKET",
+                "MARKETING_INTERESTS_TABLE",
+                "PRIVACY_ERASURES_TABLE",
+                "PRIVACY_HASH_KEY_SECRET",
+            },
+        ),
     ],
 )
 def test_the_walk_finds_what_a_function_reads(logical_id: str, expected: set[str]) -> None:

@@ -216,9 +216,9 @@ def test_each_api_has_only_its_prod_stage(translated: dict[str, Any]) -> None:
     deployments = [r["Properties"] for r in resources if r["Type"] == "AWS::ApiGateway::Deployment"]
     stages = [r["Properties"]["StageName"] for r in resources if r["Type"] == "AWS::ApiGateway::Stage"]
 
-    assert len(deployments) == 4
-    assert [d.get("StageName") for d in deployments] == [None] * 4  # SAM's extra "Stage" stage
-    assert stages == ["prod"] * 4
+    assert len(deployments) == 5
+    assert [d.get("StageName") for d in deployments] == [None] * 5  # SAM's extra "Stage" stage
+    assert stages == ["prod"] * 5
 
 
 IDEMPOTENCY = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}

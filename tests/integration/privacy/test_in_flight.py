@@ -10,28 +10,20 @@ from typing import Any
 from tests.integration.privacy.conftest import EMAIL
 
 from patron.local.lambdas import LambdaContext
-from patron.marketing.steps import interests, store_marketing_interests
+from patron.marketing.steps import remove_duplicates, store_marketing_interests, validate_data
+from patron.marketing.wiring import interests
 from patron.privacy.repository import now
 
 
 def store_batch(started_at: str) -> None:
-    """The pipeline's store step, as the state machine calls it, for a batch holding the person."""
-    state = {
-        "received": 2,
-        "valid": 2,
-        "rejected": [],
-        "duplicates_removed": 0,
-        "records": [
-            {"Name": "Maria", "Email": EMAIL.lower(), "MarketingOptIn": True, "MarketingInterests": ["news"]},
-            {
-                "Name": "Ana",
-                "Email": "ana@example.com",
-                "MarketingOptIn": True,
-                "MarketingInterests": ["news"],
-            },
-        ],
-    }
+    """The pipeline's steps, as the state machine calls them, for a batch holding the person; the store
+    step gets the execution's start time."""
+    batch = [
+        {"Name": "Maria", "Email": EMAIL.lower(), "MarketingOptIn": True, "MarketingInterests": ["news"]},
+        {"Name": "Ana", "Email": "ana@example.com", "MarketingOptIn": True, "MarketingInterests": ["news"]},
+    ]
     context = LambdaContext(function_name="store", memory_limit_in_mb=512, timeout_seconds=10)
+    state = remove_duplicates(validate_data(batch, context), context)
     store_marketing_interests({"state": state, "started_at": started_at}, context)
 
 

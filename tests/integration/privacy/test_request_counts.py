@@ -41,7 +41,7 @@ EXPECTED = {
         {"GetItem": 1, "PutItem": 1, "BatchWriteItem": 1},
         {"GetItem": 1, "PutItem": 1},
     ],
-    "ids": [{"GetItem": 1}, {"TransactWriteItems": 1}, {"TransactWriteItems": 1}],
+    "ids": [{"GetItem": 1}, {"DeleteItem": 1}, {"DeleteItem": 1}],
 }
 
 

@@ -79,7 +79,7 @@ def gateway() -> Gateway:
         {"IdsApi": api, "CrmApi": other},
         [route],
         runtime=None,  # type: ignore[arg-type]
-        api_keys=lambda: {"k"},
+        api_keys=lambda: {"k": "k-id"},
         extra={"/health": console},
         fallback=console,
     )

@@ -60,7 +60,7 @@ def gateway(outcome: Any, plan: UsagePlan | None = None) -> Client:
         template.apis(),
         template.routes(),
         FakeRuntime(outcome),
-        api_keys=lambda: {"key-0123456789abcdefghij"},
+        api_keys=lambda: {"key-0123456789abcdefghij": "key-id"},
         usage_plan=plan,
     )
     return Client(app)
