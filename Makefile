@@ -28,20 +28,20 @@ test: setup lint console
 
 # the inner loop: lint without the slow gates (cfn-lint, sam validate, checkov, bandit) and the unit tests
 check: setup
-	$(UV) run ruff check src tests bench
-	$(UV) run ruff format --check src tests bench
+	$(UV) run ruff check src tools tests bench
+	$(UV) run ruff format --check src tools tests bench
 	$(UV) run mypy
 	$(UV) run pytest -q -n 2 --dist loadfile tests/unit
 
 lint: setup
-	$(UV) run ruff check src tests bench
-	$(UV) run ruff format --check src tests bench
+	$(UV) run ruff check src tools tests bench
+	$(UV) run ruff format --check src tools tests bench
 	$(UV) run mypy
 	$(UV) run cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) \
 		sam validate --lint --region us-east-1 --template-file template.yaml
 	$(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov --config-file .checkov.yaml -f template.yaml
-	$(UV) tool run --from bandit==$(BANDIT_VERSION) bandit -q -c pyproject.toml -r src
+	$(UV) tool run --from bandit==$(BANDIT_VERSION) bandit -q -c pyproject.toml -r src tools
 
 openapi: setup
 	$(UV) run patron openapi

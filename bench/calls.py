@@ -25,10 +25,10 @@ from tests.customers import customer_body  # noqa: E402
 from tests.events import api_event  # noqa: E402
 
 from patron.core.aws import reset as reset_wiring  # noqa: E402
-from patron.local import aws  # noqa: E402
-from patron.local.cloud import function_environment  # noqa: E402
-from patron.local.lambdas import LambdaContext  # noqa: E402
-from patron.local.template import Template  # noqa: E402
+from patron_tools.local import aws  # noqa: E402
+from patron_tools.local.cloud import function_environment  # noqa: E402
+from patron_tools.local.lambdas import LambdaContext  # noqa: E402
+from patron_tools.local.template import Template  # noqa: E402
 
 SIZES = (10, 1_000)
 ABSENT = "00000000-0000-4000-8000-ffffffffffff"

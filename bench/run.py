@@ -25,7 +25,7 @@ from tests.devserver import DevServer  # noqa: E402
 from calls import aws_calls  # noqa: E402
 from erasure import privacy_erase  # noqa: E402
 from load import FAILED, load  # noqa: E402
-from patron.local.template import Template  # noqa: E402
+from patron_tools.local.template import Template  # noqa: E402
 from warm import cold_starts, warm_get  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_COLD_START_RUNS", "9"))

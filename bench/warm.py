@@ -120,7 +120,7 @@ INIT = re.compile(r"Init Duration: ([\d.]+) ms")
 def cold_starts() -> str:
     """Invoke every function once (an empty event, through the AWS endpoint's Invoke API) in a fresh
     `patron dev`, and read each first invocation's Init Duration from the function's log."""
-    from patron.local.template import Template
+    from patron_tools.local.template import Template
 
     functions = Template().functions()
     with tempfile.TemporaryDirectory() as directory:

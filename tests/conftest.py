@@ -13,10 +13,10 @@ import pytest
 from moto import mock_aws
 
 from patron.core.aws import reset as reset_wiring
-from patron.local import aws
-from patron.local.cloud import function_environment
-from patron.local.lambdas import LambdaContext
-from patron.local.template import Template
+from patron_tools.local import aws
+from patron_tools.local.cloud import function_environment
+from patron_tools.local.lambdas import LambdaContext
+from patron_tools.local.template import Template
 
 # Powertools reads these when patron.core.observability is first imported, which may be at collection
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "patron")
@@ -92,8 +92,8 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 def workflow_cloud(cloud: None, template: Template) -> Iterator[None]:
     """`cloud` plus the template's state machines and EventBridge rules, with Lambda tasks and targets
     dispatched to the in-process handlers, as `patron dev` runs them."""
-    from patron.local import events, invoke, stepfunctions
-    from patron.local.lambdas import LambdaRuntime
+    from patron_tools.local import events, invoke, stepfunctions
+    from patron_tools.local.lambdas import LambdaRuntime
 
     invoke.serve(LambdaRuntime(template.functions()))
     stepfunctions.create_state_machines(template)

@@ -16,7 +16,7 @@ import boto3
 import pytest
 import requests
 
-from patron.stack import Endpoints, endpoints
+from patron_tools.stack import Endpoints, endpoints
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-encoding", "content-length", "host"}
 

@@ -48,7 +48,7 @@ class DevServer:
         command = [
             sys.executable,
             "-m",
-            "patron.cli",
+            "patron_tools.cli",
             "dev",
             *ports,
             "--state-dir",

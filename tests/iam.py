@@ -1,6 +1,6 @@
 """Recorded AWS calls checked against each function's IAM role in the translated template (SPEC §3,
 "a recorded run of every function whose AWS calls are all allowed by its role"). `patron dev` records
-the calls when PATRON_RECORD_AWS_CALLS names a file (src/patron/local/recording/sitecustomize.py); moto
+the calls when PATRON_RECORD_AWS_CALLS names a file (tools/patron_tools/local/recording/sitecustomize.py); moto
 cannot enforce resource-scoped policies itself (/work/shared/notes: it checks every resource as "*").
 
 Evaluation: Allow statements of the role's inline policies (SAM policy templates arrive expanded by
@@ -22,7 +22,7 @@ import boto3
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from patron.local.template import ACCOUNT_ID, REGION, Template, load_template
+from patron_tools.local.template import ACCOUNT_ID, REGION, Template, load_template
 
 # IAM actions whose name is not the API operation's (S3's object listing, batch and transaction calls)
 ACTION_OF = {

@@ -16,7 +16,7 @@ from tests.deployed import DeployedStage
 from tests.devserver import DevServer
 from tests.iam import check, read_records, role_statements, translated_template
 
-from patron.local.template import Template
+from patron_tools.local.template import Template
 
 IAM_REPORT: list[str] = []
 

@@ -9,10 +9,19 @@ import re
 import subprocess
 from pathlib import Path
 
-from patron.local.template import load_template
+from patron_tools.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".aws-sam" / "build"
+
+
+TOOLING = ("patron_tools", "patron/local", "patron/cli.py", "patron/architecture.py", "patron/console.py")
+
+
+def tooling_in(package: Path) -> list[str]:
+    """What of Patron's tooling (the `patron` command, the local cloud, the document generators) a function
+    package holds: none of it runs on Lambda."""
+    return [name for name in TOOLING if (package / name).exists()]
 
 
 def test_make_build_packages_every_function_for_arm64() -> None:
@@ -36,6 +45,7 @@ def test_make_build_packages_every_function_for_arm64() -> None:
         assert core.name.endswith("cpython-311-aarch64-linux-gnu.so"), name
         assert (package / "aws_lambda_powertools").is_dir(), name
         assert not (package / "moto").exists(), name  # the local cloud's dependencies stay out
+        assert tooling_in(package) == [], name  # and the tooling itself (issue 15): CLI, local cloud, docs
         compiled = package / module.rpartition(".")[0].replace(".", "/") / "__pycache__"
         assert list(compiled.glob(f"{module.rpartition('.')[2]}.cpython-311.pyc")), name  # bytecode shipped
     requirements = (ROOT / "src" / "requirements.txt").read_text()
@@ -104,3 +114,4 @@ def test_plain_sam_build_from_a_fresh_clone_packages_the_runtime(tmp_path: Path)
     (core,) = (package / "pydantic_core").glob("_pydantic_core.*.so")
     assert core.name.endswith("cpython-311-aarch64-linux-gnu.so")
     assert not (package / "moto").exists()
+    assert tooling_in(package) == []

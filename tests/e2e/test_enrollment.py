@@ -76,7 +76,7 @@ def patron_dlq(server: DevServer, *args: str) -> subprocess.CompletedProcess[str
     command = [
         sys.executable,
         "-m",
-        "patron.cli",
+        "patron_tools.cli",
         "dlq",
         *args,
         "--endpoint-url",

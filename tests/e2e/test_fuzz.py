@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from tests.devserver import DevServer
 
-from patron.local import openapi
+from patron_tools.local import openapi
 
 pytestmark = pytest.mark.e2e
 

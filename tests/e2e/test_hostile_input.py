@@ -23,7 +23,7 @@ from tests.devserver import DevServer
 
 from patron.crm.models import PHONE_PATTERN
 from patron.ids.models import ID_PATTERN
-from patron.local import openapi
+from patron_tools.local import openapi
 
 pytestmark = pytest.mark.e2e
 

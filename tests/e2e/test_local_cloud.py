@@ -49,7 +49,7 @@ def test_a_busy_port_is_a_clear_error(dev: DevServer, tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "patron.cli",
+        "patron_tools.cli",
         "dev",
         "--port",
         str(dev.port),
@@ -110,7 +110,7 @@ def test_region_provisions_everything_where_a_briefs_commands_look(fresh_dev: De
 
 def test_a_region_that_is_not_one_is_refused_in_one_line(fresh_dev: DevServer) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "patron.cli", "dev", "--region", "Frankfurt"],
+        [sys.executable, "-m", "patron_tools.cli", "dev", "--region", "Frankfurt"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -212,7 +212,7 @@ def test_the_import_command_submits_a_csv_and_prints_the_summary(
     command = [
         sys.executable,
         "-m",
-        "patron.cli",
+        "patron_tools.cli",
         "marketing",
         "import",
         str(csv),

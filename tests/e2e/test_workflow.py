@@ -126,7 +126,7 @@ def test_patron_events_fire_runs_the_disabled_schedule_on_demand(dev: DevServer)
         [
             sys.executable,
             "-m",
-            "patron.cli",
+            "patron_tools.cli",
             "events",
             "fire",
             "customer-scan-schedule",
@@ -139,7 +139,16 @@ def test_patron_events_fire_runs_the_disabled_schedule_on_demand(dev: DevServer)
         check=False,
     )
     unknown = subprocess.run(
-        [sys.executable, "-m", "patron.cli", "events", "fire", "no-such-rule", "--endpoint-url", endpoint],
+        [
+            sys.executable,
+            "-m",
+            "patron_tools.cli",
+            "events",
+            "fire",
+            "no-such-rule",
+            "--endpoint-url",
+            endpoint,
+        ],
         capture_output=True,
         text=True,
         timeout=60,

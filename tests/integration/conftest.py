@@ -12,9 +12,9 @@ import boto3
 import pytest
 from tests.iam import translated_template
 
-from patron.local.lambdas import LambdaRuntime
-from patron.local.streams import StreamReader, stream_sources
-from patron.local.template import Template
+from patron_tools.local.lambdas import LambdaRuntime
+from patron_tools.local.streams import StreamReader, stream_sources
+from patron_tools.local.template import Template
 
 
 @pytest.fixture

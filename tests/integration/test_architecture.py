@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from patron import architecture, cli
-from patron.local.template import load_template
+from patron_tools import architecture, cli
+from patron_tools.local.template import load_template
 
 
 def test_the_committed_document_is_current() -> None:

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from patron import cli
+from patron_tools import cli
 
 BUCKET = "patron-dev-console"
 BATCHES = "patron-dev-batches"

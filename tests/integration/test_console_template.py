@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from patron.local.template import load_template
+from patron_tools.local.template import load_template
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from patron import deploy_checks
+from patron_tools import deploy_checks
 
 
 def test_the_translated_template_has_no_deploy_time_problem(translated: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from patron.core.settings import REQUIRED, Settings
-from patron.local.template import Function, Template
+from patron_tools.local.template import Function, Template
 
 RESOURCE_SETTINGS = {name for name, field in Settings.model_fields.items() if field.default is REQUIRED}
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from patron.local.template import Template, load_template
+from patron_tools.local.template import Template, load_template
 
 LONGEST_REGION = "ap-southeast-4"  # 14 characters, the longest code of a commercial region
 ACCOUNT_ID = "123456789012"

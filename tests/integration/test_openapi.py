@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from patron.local import openapi
-from patron.local.template import Template
+from patron_tools.local import openapi
+from patron_tools.local.template import Template
 
 
 @pytest.mark.parametrize("base_path", [api.base_path for api in Template().apis().values()])

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from patron import cli, stack
-from patron.local import aws
-from patron.local.template import Template
+from patron_tools import cli, stack
+from patron_tools.local import aws
+from patron_tools.local.template import Template
 
 STACK, PREFIX = "patron-dev", "dev-"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from patron.core.settings import Settings
-from patron.local.template import ROOT, Template
+from patron_tools.local.template import ROOT, Template
 
 
 def test_cfn_lint_passes() -> None:

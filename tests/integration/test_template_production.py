@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from patron.local.template import Template
+from patron_tools.local.template import Template
 
 # SAM attaches these for stream and queue events; their actions apply to every stream / queue of the account
 ACCOUNT_WIDE_POLICIES = ("AWSLambdaDynamoDBExecutionRole", "AWSLambdaSQSQueueExecutionRole")

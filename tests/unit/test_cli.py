@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.devserver import free_port
 
-from patron import cli
+from patron_tools import cli
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

@@ -13,7 +13,7 @@ import pytest
 from patron.crm.repository import CustomersRepository
 from patron.enrollment.repository import AgeGroupsRepository
 from patron.ids.repository import IdsRepository
-from patron.local.template import Template
+from patron_tools.local.template import Template
 
 
 @pytest.fixture

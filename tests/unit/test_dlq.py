@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from patron import dlq
-from patron.cli import main
-from patron.local.template import Template
+from patron_tools import dlq
+from patron_tools.cli import main
+from patron_tools.local.template import Template
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_a_failure_queue_is_listed_by_its_name_and_not_redriven_anywhere(
     sqs.send_message(
         QueueUrl=failed, MessageBody='{"requestContext": {"condition": "RetryAttemptsExhausted"}}'
     )
-    monkeypatch.setattr("patron.cli.LOCAL_AWS", None)  # moto in-process, not an endpoint
+    monkeypatch.setattr("patron_tools.cli.LOCAL_AWS", None)  # moto in-process, not an endpoint
 
     listed = main(["dlq", "list", "--queue", "EnrollmentDispatchFailedQueue"])
     listing = capsys.readouterr()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from patron.crm.repository import EMAIL_INDEX, EMAIL_KEY, STATUS_INDEX
-from patron.local.template import Template
+from patron_tools.local.template import Template
 
 
 def test_the_indexes_the_repository_queries_exist_with_their_keys(template: Template) -> None:

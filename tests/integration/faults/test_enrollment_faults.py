@@ -22,10 +22,10 @@ from tests.workflow import wait_for
 
 from patron.core.settings import settings
 from patron.enrollment import dispatcher, handlers, processor, service
-from patron.local.lambdas import LambdaRuntime
-from patron.local.sqs import QueuePoller, queue_sources
-from patron.local.streams import StreamReader, stream_sources
-from patron.local.template import Template
+from patron_tools.local.lambdas import LambdaRuntime
+from patron_tools.local.sqs import QueuePoller, queue_sources
+from patron_tools.local.streams import StreamReader, stream_sources
+from patron_tools.local.template import Template
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:EnrollmentQueue"
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/EnrollmentsTable/stream/2026-11-22T00:00:00.000"

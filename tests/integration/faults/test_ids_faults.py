@@ -20,7 +20,7 @@ from tests.faults import answer_lost, client_error, inject, throttled
 from tests.workflow import executions_for, wait_for
 
 from patron.ids import handlers, publisher
-from patron.local.streams import StreamReader
+from patron_tools.local.streams import StreamReader
 
 Observed = Callable[[], list[dict[str, Any]]]
 

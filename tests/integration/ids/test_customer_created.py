@@ -17,7 +17,7 @@ from tests.workflow import executions_for, wait_for, wait_for_execution
 
 from patron.ids import publisher
 from patron.ids.handlers import lambda_handler
-from patron.local.streams import StreamReader
+from patron_tools.local.streams import StreamReader
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.faults import ALWAYS, client_error, inject, instant_retries
 from tests.workflow import run_workflow, task_attempts
 
 from patron.ids import service
-from patron.local.invoke import InvokeApi
+from patron_tools.local.invoke import InvokeApi
 
 
 def stored(dynamodb: Any, customer_id: str) -> dict[str, Any] | None:

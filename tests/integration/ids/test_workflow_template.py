@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from patron import cli
-from patron.local.template import Template
+from patron_tools import cli
+from patron_tools.local.template import Template
 
 IDS_FUNCTIONS = {
     "PutCustomerIdFunction",

@@ -17,9 +17,9 @@ from patron.crm.models import NewCustomer
 from patron.enrollment.models import Enrollment, Status
 from patron.enrollment.repository import EnrollmentsRepository
 from patron.ids.steps import repository as ids_repository
-from patron.local.lambdas import LambdaContext
 from patron.marketing.steps import interests
 from patron.privacy import handlers
+from patron_tools.local.lambdas import LambdaContext
 
 EMAIL = "Maria.Silva@Example.com"
 CPF = "123.456.789-09"

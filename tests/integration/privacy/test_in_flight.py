@@ -9,10 +9,10 @@ from typing import Any
 
 from tests.integration.privacy.conftest import EMAIL
 
-from patron.local.lambdas import LambdaContext
 from patron.marketing.steps import remove_duplicates, store_marketing_interests, validate_data
 from patron.marketing.wiring import interests
 from patron.privacy.repository import now
+from patron_tools.local.lambdas import LambdaContext
 
 
 def store_batch(started_at: str) -> None:

@@ -18,11 +18,11 @@ from patron.enrollment import privacy as enrollment_privacy
 from patron.enrollment.models import Enrollment, Status
 from patron.ids import privacy as ids_privacy
 from patron.ids.steps import repository as ids
-from patron.local.lambdas import LambdaContext
 from patron.marketing import privacy as marketing_privacy
 from patron.marketing.steps import interests
 from patron.privacy.repository import now
 from patron.privacy.wiring import erasures, hash_key, objects
+from patron_tools.local.lambdas import LambdaContext
 
 EMAIL, CPF = "maria.silva@example.com", "52998224725"
 TASKS = {

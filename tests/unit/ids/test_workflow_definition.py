@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from patron.local.template import ROOT, Template
+from patron_tools.local.template import ROOT, Template
 
 DEFINITION_PATH = ROOT / "statemachines" / "customers_workflow.asl.json"
 TASKS = ("ValidateExists", "InsertId", "LogEvent")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from patron.local.environments import (
+from patron_tools.local.environments import (
     ASYNC_PAYLOAD_BYTES,
     SYNC_PAYLOAD_BYTES,
     FunctionError,
@@ -20,8 +20,8 @@ from patron.local.environments import (
     RequestTooLarge,
     Throttled,
 )
-from patron.local.logs import FunctionLogs
-from patron.local.template import Function
+from patron_tools.local.logs import FunctionLogs
+from patron_tools.local.template import Function
 
 ROOT = Path(__file__).resolve().parents[3]
 MODULE = "tests.unit.local.environment_handlers"

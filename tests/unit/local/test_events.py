@@ -12,10 +12,10 @@ import pytest
 from tests.unit.local import event_handlers
 from tests.workflow import wait_for, wait_for_execution
 
-from patron.local import events, invoke, stepfunctions
-from patron.local.lambdas import LambdaRuntime
-from patron.local.moto_patches import route_lambda_invocations
-from patron.local.template import Template
+from patron_tools.local import events, invoke, stepfunctions
+from patron_tools.local.lambdas import LambdaRuntime
+from patron_tools.local.moto_patches import route_lambda_invocations
+from patron_tools.local.template import Template
 
 PATTERN = {"source": ["test.source"], "detail-type": ["Happened"]}
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:delivered"

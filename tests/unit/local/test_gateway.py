@@ -7,8 +7,8 @@ from tests.events import api_event
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from patron.local.gateway import Gateway, compile_path, proxy_event
-from patron.local.template import Api, Route
+from patron_tools.local.gateway import Gateway, compile_path, proxy_event
+from patron_tools.local.template import Api, Route
 
 
 def test_path_parameters_match_one_segment_and_greedy_ones_span_segments() -> None:

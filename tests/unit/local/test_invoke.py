@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from moto.awslambda.exceptions import LambdaClientError
 
-from patron.local.environments import ASYNC_PAYLOAD_BYTES, FunctionError, Throttled
-from patron.local.invoke import InvokeApi
-from patron.local.template import Template
+from patron_tools.local.environments import ASYNC_PAYLOAD_BYTES, FunctionError, Throttled
+from patron_tools.local.invoke import InvokeApi
+from patron_tools.local.template import Template
 
 
 class FakeRuntime:

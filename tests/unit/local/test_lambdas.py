@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from patron.local.lambdas import LambdaRuntime
-from patron.local.template import Template
+from patron_tools.local.lambdas import LambdaRuntime
+from patron_tools.local.template import Template
 
 
 def test_functions_of_different_apis_share_one_lock_and_others_have_their_module_s() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from patron.local import events, moto_patches
+from patron_tools.local import events, moto_patches
 
 
 def test_the_installed_moto_is_the_checked_one() -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from patron import cli
-from patron.local.parameters import ParameterError, check_parameters
-from patron.local.template import load_template
+from patron_tools import cli
+from patron_tools.local.parameters import ParameterError, check_parameters
+from patron_tools.local.template import load_template
 
 DECLARED: dict[str, dict[str, Any]] = {
     "Delay": {"Type": "Number", "Default": 4, "MinValue": 0, "MaxValue": 15},

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from patron.local import aws
-from patron.local.template import Template
+from patron_tools.local import aws
+from patron_tools.local.template import Template
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pytest
 from moto import mock_aws
 from tests.unit.local import sqs_handlers as handlers
 
-from patron.local import aws
-from patron.local.lambdas import LambdaRuntime
-from patron.local.sqs import QueuePoller, queue_sources
-from patron.local.template import Template
+from patron_tools.local import aws
+from patron_tools.local.lambdas import LambdaRuntime
+from patron_tools.local.sqs import QueuePoller, queue_sources
+from patron_tools.local.template import Template
 
 
 def make_template(visibility_timeout: int = 60, **event_properties: Any) -> Template:

@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from patron.local import aws, state
-from patron.local.template import Template
+from patron_tools.local import aws, state
+from patron_tools.local.template import Template
 
 QUEUES = ["EnrollmentQueue", "EnrollmentDeadLetterQueue"]
 

@@ -7,8 +7,8 @@ import json
 
 import boto3
 
-from patron.local import stepfunctions
-from patron.local.template import Template
+from patron_tools.local import stepfunctions
+from patron_tools.local.template import Template
 
 
 def test_the_workflow_definition_gets_the_templates_substitutions(template: Template) -> None:

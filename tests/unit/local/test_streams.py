@@ -12,10 +12,10 @@ import pytest
 from moto import mock_aws
 from tests.unit.local import recording_handlers as handlers
 
-from patron.local import aws
-from patron.local.lambdas import LambdaRuntime
-from patron.local.streams import StreamReader, stream_sources
-from patron.local.template import Template
+from patron_tools.local import aws
+from patron_tools.local.lambdas import LambdaRuntime
+from patron_tools.local.streams import StreamReader, stream_sources
+from patron_tools.local.template import Template
 
 
 def make_template(**event_properties: Any) -> Template:

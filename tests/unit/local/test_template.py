@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from patron.local.cloud import EnvironmentConflict, function_environment
-from patron.local.parameters import ParameterError
-from patron.local.template import Template
+from patron_tools.local.cloud import EnvironmentConflict, function_environment
+from patron_tools.local.parameters import ParameterError
+from patron_tools.local.template import Template
 
 RAW = {
     "Parameters": {

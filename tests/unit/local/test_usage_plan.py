@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from patron.local.environments import FunctionError, RequestTooLarge, Throttled
-from patron.local.gateway import Gateway
-from patron.local.template import Template
-from patron.local.usage_plan import QUOTA_EXCEEDED, THROTTLED, UsagePlan, usage_plan
+from patron_tools.local.environments import FunctionError, RequestTooLarge, Throttled
+from patron_tools.local.gateway import Gateway
+from patron_tools.local.template import Template
+from patron_tools.local.usage_plan import QUOTA_EXCEEDED, THROTTLED, UsagePlan, usage_plan
 
 DAY = datetime(2026, 11, 30, 12, tzinfo=UTC)
 

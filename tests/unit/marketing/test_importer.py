@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from tests.marketing import BRIEF_EXAMPLE
 
-from patron.marketing import importer
-from patron.marketing.importer import ApiError, ImportFailed, read_batch, run_import
+from patron_tools import importer
+from patron_tools.importer import ApiError, ImportFailed, read_batch, run_import
 
 
 def test_a_json_array_is_read_as_is_with_the_line_each_record_starts_on(tmp_path: Path) -> None:

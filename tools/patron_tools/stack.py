@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from patron.local.template import Template
+from patron_tools.local.template import Template
 
 if TYPE_CHECKING:
     from mypy_boto3_apigateway import APIGatewayClient

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from patron.local.template import ACCOUNT_ID, REGION, Function
+from patron_tools.local.template import ACCOUNT_ID, REGION, Function
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -15,8 +15,8 @@ import boto3
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from patron.local import moto_patches
-from patron.local.template import REGION, Template
+from patron_tools.local import moto_patches
+from patron_tools.local.template import REGION, Template
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
@@ -225,7 +225,9 @@ def create_functions(template: Template) -> None:
     )["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("README.txt", "patron dev runs this function from src/ (see patron.local.invoke)")
+        archive.writestr(
+            "README.txt", "patron dev runs this function from src/ (see patron_tools.local.invoke)"
+        )
     client = boto3.client("lambda")
     runtime = str(template.raw.get("Globals", {}).get("Function", {}).get("Runtime", "python3.11"))
     for function in template.functions().values():

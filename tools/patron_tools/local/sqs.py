@@ -20,10 +20,10 @@ from typing import Any
 
 import boto3
 
-from patron.local.lambdas import Invoker
-from patron.local.template import REGION, Template
+from patron_tools.local.lambdas import Invoker
+from patron_tools.local.template import REGION, Template
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 WAIT_SECONDS = 1  # long polling; short enough for a prompt stop
 MAX_RECEIVE = 10  # SQS returns at most 10 messages per ReceiveMessage

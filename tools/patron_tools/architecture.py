@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from patron.local.template import ROOT, load_template
+from patron_tools.local.template import ROOT, load_template
 
 DOCUMENT = ROOT / "docs" / "architecture.md"
 

@@ -1,7 +1,7 @@
 """State machines of the template, created through the Step Functions API (moto's CloudFormation
 puts them in a backend that never executes, and ignores `DefinitionSubstitutions`): the same
 definition files and substitutions as `sam deploy`. moto's ASL interpreter runs the executions; their
-Lambda tasks reach the in-process handlers through `patron.local.invoke`."""
+Lambda tasks reach the in-process handlers through `patron_tools.local.invoke`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from patron.local.template import ACCOUNT_ID, ROOT, Template
+from patron_tools.local.template import ACCOUNT_ID, ROOT, Template
 
 STATE_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import boto3
 
-from patron.local.lambdas import Invoker
-from patron.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT, event_pattern
-from patron.local.template import Template
+from patron_tools.local.lambdas import Invoker
+from patron_tools.local.moto_patches import DYNAMODB_STREAMS_ENDPOINT, event_pattern
+from patron_tools.local.template import Template
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 POLL_INTERVAL_SECONDS = 0.05
 DRAIN_SECONDS = 5.0

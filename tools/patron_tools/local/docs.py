@@ -11,8 +11,8 @@ from pathlib import Path
 import swagger_ui_bundle
 from werkzeug.wrappers import Request, Response
 
-from patron.local import openapi
-from patron.local.template import Template
+from patron_tools.local import openapi
+from patron_tools.local.template import Template
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 

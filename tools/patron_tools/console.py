@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patron.stack import delete_keys, object_keys
+from patron_tools.stack import delete_keys, object_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient

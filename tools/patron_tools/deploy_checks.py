@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from patron.local.template import ACCOUNT_ID, REGION, ROOT, Template
+from patron_tools.local.template import ACCOUNT_ID, REGION, ROOT, Template
 
 # ---------------------------------------------------------------- resolving the translated template
 

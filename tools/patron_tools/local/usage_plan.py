@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from patron.local.template import Template
+from patron_tools.local.template import Template
 
 THROTTLED = "Too Many Requests"
 QUOTA_EXCEEDED = "Limit Exceeded"

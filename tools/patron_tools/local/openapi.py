@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from patron.core.api import ErrorResponse, GatewayError
-from patron.local.template import ROOT, Template
+from patron_tools.local.template import ROOT, Template
 
 OPENAPI_DIR = ROOT / "docs" / "openapi"
 TITLES = {

@@ -18,10 +18,10 @@ from typing import Any
 import boto3
 from jsonpath_ng.ext.parser import parse as jsonpath  # moto[server] depends on it (InputTransformer)
 
-from patron.local import moto_patches
-from patron.local.template import ACCOUNT_ID, REGION, Template
+from patron_tools.local import moto_patches
+from patron_tools.local.template import ACCOUNT_ID, REGION, Template
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 TARGET_KEYS = (
     "Id",

@@ -16,11 +16,11 @@ from typing import Any
 
 from moto.awslambda.exceptions import LambdaClientError
 
-from patron.local import moto_patches
-from patron.local.environments import FunctionError, RequestTooLarge, Throttled, check_request_size
-from patron.local.lambdas import Invoker
+from patron_tools.local import moto_patches
+from patron_tools.local.environments import FunctionError, RequestTooLarge, Throttled, check_request_size
+from patron_tools.local.lambdas import Invoker
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 ASYNC_ATTEMPTS = 3  # Lambda retries a failed asynchronous invocation twice
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from patron.local.parameters import check_parameters
+from patron_tools.local.parameters import check_parameters
 
 # The region everything is provisioned in (`patron dev --region`, which sets PATRON_REGION before the local
 # cloud is imported): a brief's `aws --region eu-central-1 ...` commands then find the resources.

@@ -18,7 +18,7 @@ from typing import Any
 
 CHECKED_MOTO_VERSION = "5.2.5"
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 
 class MotoVersionError(RuntimeError):
@@ -30,7 +30,7 @@ def require_checked_moto() -> None:
     if installed != CHECKED_MOTO_VERSION:
         raise MotoVersionError(
             f"the local cloud's moto workarounds were checked against moto {CHECKED_MOTO_VERSION}, "
-            f"found {installed}: re-check src/patron/local/moto_patches.py before changing the pin"
+            f"found {installed}: re-check tools/patron_tools/local/moto_patches.py before changing the pin"
         )
 
 
@@ -82,7 +82,7 @@ def serialize_dynamodb_requests() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
-from patron.local.template import REGION as _REGION  # noqa: E402 - the local cloud's region (patron dev --region)
+from patron_tools.local.template import REGION as _REGION  # noqa: E402 - the local cloud's region (patron dev --region)
 
 # botocore ≥ 1.40 sends DynamoDB Streams calls that carry a stream ARN to the account-based endpoint
 # (https://<account>.streams-ddb.<region>.amazonaws.com), which moto 5.2.5 does not route; the regional
@@ -301,7 +301,7 @@ def dynamodb_table(name: str) -> Any:
     not (moto's Scan walks the whole table for each 1 MB page: 49 s for 50,000 items)."""
     from moto.dynamodb.models import dynamodb_backends
 
-    from patron.local.template import ACCOUNT_ID, REGION
+    from patron_tools.local.template import ACCOUNT_ID, REGION
 
     return dynamodb_backends[ACCOUNT_ID][REGION].get_table(name)
 
@@ -328,14 +328,14 @@ def queued_messages(queue_name: str) -> list[tuple[str, dict[str, Any]]]:
     retried is invisible to ReceiveMessage."""
     from moto.sqs.models import sqs_backends
 
-    from patron.local.template import ACCOUNT_ID, REGION
+    from patron_tools.local.template import ACCOUNT_ID, REGION
 
     queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(queue_name)
     return [(message.body, message.message_attributes) for message in queue._messages]
 
 
 def apply_all() -> None:
-    from patron.local.events import deliver
+    from patron_tools.local.events import deliver
 
     require_checked_moto()
     serialize_dynamodb_requests()

@@ -205,9 +205,9 @@ def run_dev(args: argparse.Namespace) -> int:
         )
         return 2
     os.environ["PATRON_REGION"] = args.region  # read once, when the local cloud is first imported
-    from patron.local.cloud import LocalCloud
-    from patron.local.parameters import ParameterError
-    from patron.local.template import Template
+    from patron_tools.local.cloud import LocalCloud
+    from patron_tools.local.parameters import ParameterError
+    from patron_tools.local.template import Template
 
     key = os.environ.get("PATRON_API_KEY")
     if key and not API_KEY.fullmatch(key):
@@ -278,7 +278,7 @@ def local_api_key(state_dir: Path) -> str:
 
 
 def run_marketing_import(args: argparse.Namespace) -> int:
-    from patron.marketing.importer import ImportFailed, MarketingClient, run_import
+    from patron_tools.importer import ImportFailed, MarketingClient, run_import
 
     key = args.api_key or local_api_key(args.state_dir)
     if not key:
@@ -299,7 +299,7 @@ def run_marketing_import(args: argparse.Namespace) -> int:
 def run_events_fire(rule: str, endpoint: str) -> int:
     import botocore.exceptions
 
-    from patron.local import aws, events
+    from patron_tools.local import aws, events
 
     aws.fake_credentials()
     try:
@@ -316,8 +316,8 @@ def run_events_fire(rule: str, endpoint: str) -> int:
 
 
 def run_openapi(check: bool) -> int:
-    from patron.local import openapi
-    from patron.local.template import Template
+    from patron_tools.local import openapi
+    from patron_tools.local.template import Template
 
     template = Template()
     if not check:
@@ -338,7 +338,7 @@ def run_openapi(check: bool) -> int:
 
 
 def run_architecture(check: bool) -> int:
-    from patron import architecture
+    from patron_tools import architecture
 
     if check:
         if architecture.is_current():
@@ -353,8 +353,8 @@ def run_architecture(check: bool) -> int:
 def run_dlq(args: argparse.Namespace) -> int:
     import boto3
 
-    from patron import dlq
-    from patron.local.template import REGION, Template
+    from patron_tools import dlq
+    from patron_tools.local.template import REGION, Template
 
     endpoint = args.endpoint_url
     if endpoint is None and not args.stack and not (args.queue_url and "amazonaws.com" in args.queue_url):
@@ -422,7 +422,7 @@ def run_deployed(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import ClientError
 
-    from patron import console, stack
+    from patron_tools import console, stack
 
     session = boto3.Session(region_name=args.region)
     cloudformation = session.client("cloudformation", endpoint_url=args.endpoint_url)
@@ -454,7 +454,7 @@ def run_deployed(args: argparse.Namespace) -> int:
 
 def run_leftover_tables(args: argparse.Namespace, cloudformation: Any, dynamodb: Any) -> int:
     """`patron stack check` (make deploy) and `patron stack delete-data` (make destroy DELETE_DATA=yes)."""
-    from patron import stack
+    from patron_tools import stack
 
     if stack.stack_exists(cloudformation, args.stack):
         if args.stack_command == "check":

@@ -37,10 +37,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from patron.local.logs import FunctionLogs, terminal
-from patron.local.template import ACCOUNT_ID, REGION, Function
+from patron_tools.local.logs import FunctionLogs, terminal
+from patron_tools.local.template import ACCOUNT_ID, REGION, ROOT, Function
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 SYNC_PAYLOAD_BYTES = 6_291_556  # Lambda: synchronous request and response, each (its error names this figure)
 ASYNC_PAYLOAD_BYTES = 1024 * 1024  # Lambda: asynchronous (InvocationType=Event) request
@@ -51,7 +51,7 @@ STARTING_PER_FUNCTION = 2  # cold starts of one function at a time (see ProcessR
 STARTING_TOTAL = 4  # cold starts at a time in all
 SPAWN_AFTER_SECONDS = 0.05  # how long a call waits for a busy environment before starting another
 TOTAL = 48  # local cap on all environments together
-SRC = Path(__file__).resolve().parents[2]  # what `sam build` packages (CodeUri: src/): LAMBDA_TASK_ROOT
+SRC = ROOT / "src"  # what `sam build` packages (CodeUri: src/): LAMBDA_TASK_ROOT
 RUNTIME_API = "/2018-06-01/runtime"
 
 

@@ -18,13 +18,13 @@ from urllib.parse import parse_qsl, unquote
 
 from werkzeug.wrappers import Request, Response
 
-from patron.local.environments import FunctionError, RequestTooLarge, Throttled
-from patron.local.lambdas import Invoker
-from patron.local.logs import terminal
-from patron.local.template import ACCOUNT_ID, STAGE, Api, Route
-from patron.local.usage_plan import UsagePlan
+from patron_tools.local.environments import FunctionError, RequestTooLarge, Throttled
+from patron_tools.local.lambdas import Invoker
+from patron_tools.local.logs import terminal
+from patron_tools.local.template import ACCOUNT_ID, STAGE, Api, Route
+from patron_tools.local.usage_plan import UsagePlan
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
 

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 if TYPE_CHECKING:
-    from patron.local.environments import Report
-    from patron.local.template import Function
+    from patron_tools.local.environments import Report
+    from patron_tools.local.template import Function
 
-logger = logging.getLogger("patron.local")
+logger = logging.getLogger("patron_tools.local")
 
 FLUSH_SECONDS = 0.5
 BATCH_EVENTS = 1000  # PutLogEvents accepts up to 10,000 events per call

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from patron.local import moto_patches
+from patron_tools.local import moto_patches
 
 
 def reset(state_dir: Path) -> None:

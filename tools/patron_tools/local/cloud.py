@@ -18,12 +18,12 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron.local import aws, events, invoke, sqs, state, stepfunctions, streams
-from patron.local.environments import ProcessRuntime
-from patron.local.gateway import Gateway, json_response
-from patron.local.logs import FunctionLogs
-from patron.local.template import Template
-from patron.local.usage_plan import usage_plan
+from patron_tools.local import aws, events, invoke, sqs, state, stepfunctions, streams
+from patron_tools.local.environments import ProcessRuntime
+from patron_tools.local.gateway import Gateway, json_response
+from patron_tools.local.logs import FunctionLogs
+from patron_tools.local.template import Template
+from patron_tools.local.usage_plan import usage_plan
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
@@ -106,7 +106,9 @@ class LocalCloud:
         )
         # background workers, each derived from the template's event sources
         self.workers += streams.stream_readers(self.template, self.runtime)
-        from patron.local.docs import Docs  # imports the handlers' code: only once their environment is set
+        from patron_tools.local.docs import (
+            Docs,
+        )  # imports the handlers' code: only once their environment is set
 
         # Step Functions and EventBridge: Lambda tasks and targets reach the execution environments
         invoke.serve(self.runtime)
