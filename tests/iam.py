@@ -67,8 +67,21 @@ def needs(record: dict[str, Any]) -> list[Need]:
     actions = [f"{service}:{action}" for action in ACTION_OF.get((service, operation), [operation])]
     if service == "sqs" and "QueueUrl" in params:
         resource = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[1]}"
+    elif service == "s3" and "Delete" in params:  # DeleteObjects: s3:DeleteObject on each object
+        return [
+            Need(function, action, f"arn:aws:s3:::{params['Bucket']}/{item['Key']}")
+            for action in actions
+            for item in params["Delete"]["Objects"]
+        ]
     elif service == "s3" and "Bucket" in params:
         resource = f"arn:aws:s3:::{params['Bucket']}" + (f"/{params['Key']}" if "Key" in params else "")
+    elif service == "secretsmanager" and "SecretId" in params:
+        secret = params["SecretId"]
+        resource = (
+            secret
+            if secret.startswith("arn:")
+            else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{secret}"
+        )
     elif service == "states":
         resource = params.get("stateMachineArn") or params.get("executionArn") or "*"
     elif service == "events" and "EventBusNames" in params:

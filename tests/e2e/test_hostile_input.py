@@ -27,7 +27,7 @@ from patron_tools.local import openapi
 
 pytestmark = pytest.mark.e2e
 
-APIS = ("ids", "crm", "enrollment", "marketing")
+APIS = ("ids", "crm", "enrollment", "marketing", "privacy")
 FORBIDDEN_IN_MESSAGES = ("Value error", "String should match", "^", "Input should be a valid dictionary")
 
 
@@ -73,6 +73,8 @@ def valid_body(operation: Operation) -> Any:
         ("enrollment", "/age-groups"): {"min_age": 18, "max_age": 25},
         ("enrollment", "/enrollments"): {"name": "Ann Lee", "age": 20, "cpf": "123.456.789-00"},
         ("marketing", "/executions"): {"input": "[]"},
+        ("marketing", "/uploads"): {},
+        ("privacy", "/requests"): {"type": "export", "email": f"ann.{unique}@example.com"},
         ("marketing", "/preferences"): [
             {
                 "Name": "Ann",

@@ -233,8 +233,8 @@ class Template:
             return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{physical}"
         if resource_type in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
             return self.arn(name)
-        if resource_type in ("AWS::SNS::Topic",):
-            return self.arn(name)
+        if resource_type in ("AWS::SNS::Topic", "AWS::SecretsManager::Secret"):
+            return self.arn(name)  # a secret's Ref is its ARN too
         return physical  # tables, functions, buckets, rules: the name; APIs: the logical id
 
     def arn(self, logical_id: str) -> str:
@@ -251,6 +251,8 @@ class Template:
             "AWS::Events::EventBus": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{physical}",
             "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
             "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical}",
+            # Secrets Manager appends six random characters; the ARN without them names the secret too
+            "AWS::SecretsManager::Secret": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{physical}",
             "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}:*",
             "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
             "AWS::StepFunctions::StateMachine": (
