@@ -266,6 +266,7 @@ def path_values(dev: DevServer, session: requests.Session) -> dict[str, str]:
         "executionName": "no-such-execution",
         "name": "no-such-execution",
         "email": "owner%40example.com",
+        "request_id": str(uuid.uuid4()),  # a privacy request never issued: a 404
     }
 
 

@@ -20,6 +20,7 @@ RESOURCE_PARAMETERS = (
     "executionArn",
     "TopicArn",
     "logGroupName",
+    "SecretId",
 )
 
 
@@ -31,6 +32,8 @@ def _resource_parameters(params: dict[str, Any]) -> dict[str, Any]:
         named["TransactItems"] = [
             [kind, body.get("TableName")] for item in params["TransactItems"] for kind, body in item.items()
         ]
+    if "Delete" in params:  # S3 DeleteObjects: the keys (never personal data: request ids)
+        named["Delete"] = {"Objects": [{"Key": item["Key"]} for item in params["Delete"].get("Objects", [])]}
     if "Entries" in params and isinstance(params["Entries"], list):  # PutEvents
         named["EventBusNames"] = sorted({entry.get("EventBusName", "default") for entry in params["Entries"]})
     return named
