@@ -278,7 +278,7 @@ def local_api_key(state_dir: Path) -> str:
 
 
 def run_marketing_import(args: argparse.Namespace) -> int:
-    from patron_tools.importer import ImportFailed, MarketingClient, run_import
+    from patron_tools.importer import ImportFailed, MarketingClient, NothingStored, run_import
 
     key = args.api_key or local_api_key(args.state_dir)
     if not key:
@@ -287,6 +287,9 @@ def run_marketing_import(args: argparse.Namespace) -> int:
     client = MarketingClient(args.url, key)
     try:
         run_import(args.file, client, args.state_dir, upload=args.upload)
+    except NothingStored as exc:
+        print(f"patron marketing import: {exc}", file=sys.stderr)
+        return 1
     except (ImportFailed, OSError) as exc:
         print(f"patron marketing import: {exc} (run it again to resume)", file=sys.stderr)
         return 1

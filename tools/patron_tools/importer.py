@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
 import time
 import uuid
@@ -59,17 +60,14 @@ class Batch:
 
 
 def read_batch(path: Path) -> Batch:
-    """Records from a JSON array or a CSV file. CSV values are typed as the API expects: MarketingOptIn
-    true/false (also yes/no, 1/0), MarketingInterests separated by `;`. Anything else is passed as
-    written, for the pipeline to reject with its reason."""
-    text = path.read_text(encoding="utf-8-sig")
+    """Records from a JSON array or a CSV file. CSV: the console's rules (web/src/batch.ts) — a header of
+    Name, Email, MarketingOptIn, MarketingInterests in any order and letter case (a file lacking one is
+    refused before anything is sent), fields separated by `,` or `;`, a UTF-8 byte order mark ignored;
+    MarketingOptIn true/false (also yes/no, y/n, 1/0), MarketingInterests separated by `;` or `|`.
+    Anything else is passed as written, for the pipeline to reject with its reason. Raises ImportFailed."""
+    text = path.read_text(encoding="utf-8-sig")  # Excel's byte order mark is not part of the header
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        records, lines = [], []
-        for row in reader:
-            records.append(_typed(row))
-            lines.append(reader.line_num)
-        return Batch(records, lines)
+        return _csv_batch(path, text)
     try:
         return _json_array(text)
     except json.JSONDecodeError as exc:
@@ -109,15 +107,43 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    record: dict[str, Any] = {key: value for key, value in row.items() if key is not None}
-    opt_in = str(record.get("MarketingOptIn", "")).strip().lower()
+COLUMNS = ("Name", "Email", "MarketingOptIn", "MarketingInterests")
+
+
+def _csv_batch(path: Path, text: str) -> Batch:
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if ";" in header and "," not in header else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    columns = {name.strip().lower(): index for index, name in enumerate(next(reader, []))}
+    missing = [name for name in COLUMNS if name.lower() not in columns]
+    if missing:
+        raise ImportFailed(
+            f"{path}: the CSV header lacks {', '.join(missing)} (it needs {', '.join(COLUMNS)})"
+        )
+    records, lines = [], []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {
+            name: (row[columns[name.lower()]] if columns[name.lower()] < len(row) else "") for name in COLUMNS
+        }
+        records.append(_typed(cells))
+        lines.append(reader.line_num)
+    return Batch(records, lines)
+
+
+def _typed(row: dict[str, str]) -> dict[str, Any]:
+    record: dict[str, Any] = {key: value.strip() for key, value in row.items()}
+    opt_in = record["MarketingOptIn"].lower()
     if opt_in in TRUE | FALSE:
         record["MarketingOptIn"] = opt_in in TRUE
-    interests = record.get("MarketingInterests")
-    if isinstance(interests, str):
-        record["MarketingInterests"] = [part.strip() for part in interests.split(";") if part.strip()]
+    parts = re.split(r"[;|]", record["MarketingInterests"])
+    record["MarketingInterests"] = [part.strip() for part in parts if part.strip()]
     return record
+
+
+class NothingStored(ImportFailed):
+    """The import ran to its end, but no record was stored or opted out: the caller exits non-zero."""
 
 
 class MarketingClient:
@@ -232,6 +258,8 @@ def run_import(
         )
     summary: dict[str, Any] = execution["output"]
     print_summary(summary, batch, name, out)
+    if not summary.get("stored") and not summary.get("opted_out"):
+        raise NothingStored("nothing was stored: every record was rejected (see above)")
     return summary
 
 

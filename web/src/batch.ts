@@ -20,7 +20,15 @@ export const EXAMPLE_BATCH: PreferenceRecord[] = [
 ];
 
 /** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */
+/** "," or ";" (Excel's separator in many locales): the one the header line uses. */
+export function csvDelimiter(text: string): string {
+  const header = text.split(/\r?\n/, 1)[0] ?? "";
+  return header.includes(";") && !header.includes(",") ? ";" : ",";
+}
+
 export function parseCsvRows(text: string): string[][] {
+  text = text.replace(/^\uFEFF/, ""); // Excel's UTF-8 byte order mark
+  const delimiter = csvDelimiter(text);
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -34,7 +42,7 @@ export function parseCsvRows(text: string): string[][] {
       } else if (char === '"') quoted = false;
       else field += char;
     } else if (char === '"' && field === "") quoted = true;
-    else if (char === ",") {
+    else if (char === delimiter) {
       row.push(field);
       field = "";
     } else if (char === "\n" || char === "\r") {
@@ -56,8 +64,10 @@ const TRUE = new Set(["true", "yes", "y", "1"]);
 const FALSE = new Set(["false", "no", "n", "0"]);
 
 /**
- * CSV with a header row Name,Email,MarketingOptIn,MarketingInterests (any order, any case).
- * MarketingOptIn: true/false/yes/no/1/0; MarketingInterests separated by ";" or "|". A value that
+ * CSV with a header row Name,Email,MarketingOptIn,MarketingInterests (any order, any case; fields separated
+ * by "," or ";"; a UTF-8 byte order mark ignored). MarketingOptIn: true/false/yes/no/y/n/1/0;
+ * MarketingInterests separated by ";" or "|" ("|" in a ";"-separated file). The same rules as
+ * `patron marketing import` (tools/patron_tools/importer.py). A value that
  * is not a boolean is passed through as text, so the pipeline rejects that row and says why.
  */
 export function csvToRecords(text: string): PreferenceRecord[] {

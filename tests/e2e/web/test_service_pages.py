@@ -143,6 +143,30 @@ def test_the_brief_000_example_batch(page: Page, dev: DevServer, deployed: set[s
     expect(page.get_by_test_id("preferences-lookup-status")).to_contain_text("No stored interests")
 
 
+def test_an_excel_csv_is_read_by_the_console_as_by_the_importer(
+    page: Page, dev: DevServer, deployed: set[str], tmp_path: Path
+) -> None:
+    # Excel in many locales: a byte order mark, ";" between fields, headers in its own letter case
+    require(deployed, "marketing")
+    csv = tmp_path / "excel.csv"
+    csv.write_bytes(
+        "\ufeffEMAIL;name;MarketingOptIn;marketinginterests\r\nzoe@example.com;Zoe;y;news|events\r\n".encode()
+    )
+    page.goto("/preferences")
+
+    page.get_by_label("Upload JSON or CSV").set_input_files(csv)
+
+    expect(page.get_by_test_id("marketing-status")).to_contain_text("Loaded 1 records from excel.csv")
+    assert json.loads(page.get_by_label("Records").input_value()) == [
+        {
+            "Name": "Zoe",
+            "Email": "zoe@example.com",
+            "MarketingOptIn": True,
+            "MarketingInterests": ["news", "events"],
+        }
+    ]
+
+
 def test_a_csv_upload_with_a_bad_row_shows_the_rejection(
     page: Page, dev: DevServer, deployed: set[str], tmp_path: Path
 ) -> None:

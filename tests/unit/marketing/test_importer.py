@@ -225,3 +225,42 @@ def test_a_failed_execution_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(ImportFailed, match="FAILED"):
         quietly(path, api)
+
+
+def test_csv_headers_in_any_case_semicolons_and_excels_bom_are_read_as_the_console_reads_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "\ufeffemail;NAME;marketingoptin;Marketinginterests\r\n"
+        "jane@example.com;Jane Doe;yes;product updates|newsletters\r\n".encode()
+    )
+
+    batch = read_batch(path)
+
+    assert batch.records == [
+        {
+            "Name": "Jane Doe",
+            "Email": "jane@example.com",
+            "MarketingOptIn": True,
+            "MarketingInterests": ["product updates", "newsletters"],
+        }
+    ]
+    assert batch.lines == [2]
+
+
+def test_a_csv_header_lacking_a_column_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("Name,Email,MarketingOptIn\nJane,jane@example.com,true\n")
+
+    with pytest.raises(ImportFailed, match="lacks MarketingInterests"):
+        read_batch(path)
+
+
+def test_an_import_that_stored_nothing_is_an_error_after_its_summary(tmp_path: Path) -> None:
+    path = write_batch(tmp_path)
+    nothing = {**SUMMARY, "valid": 0, "stored": 0, "opted_out": 0, "rejected_count": 4}
+    api = ScriptedApi([{"status": "SUCCEEDED", "output": nothing}])
+
+    with pytest.raises(importer.NothingStored, match="nothing was stored"):
+        quietly(path, api)
