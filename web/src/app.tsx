@@ -8,6 +8,7 @@ import { IdsPage } from "./pages/Ids";
 import { MarketingPage } from "./pages/Marketing";
 import { PrivacyPage } from "./pages/Privacy";
 import { type Session, SessionContext } from "./session";
+import { SavedSettingsForm } from "./settings";
 
 // Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing, /privacy), which `patron dev` serves
 // on this same origin.
@@ -85,6 +86,7 @@ function KeySettings({ session }: { session: Session }) {
           Reset
         </button>
       </form>
+      <SavedSettingsForm />
     </details>
   );
 }
@@ -162,6 +164,7 @@ export function Fatal({ children }: { children: ReactNode }) {
       <div role="alert" className="mt-4 rounded-lg border border-rose-300 bg-rose-50 p-4 text-rose-900">
         {children}
       </div>
+      <SavedSettingsForm />
     </main>
   );
 }

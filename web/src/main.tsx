@@ -1,12 +1,12 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App, Fatal } from "./app";
-import { loadConfig } from "./config";
+import { startingConfig } from "./config";
 import "./index.css";
 
 const root = createRoot(document.getElementById("root")!);
 
-loadConfig().then(
+startingConfig().then(
   (config) =>
     root.render(
       <StrictMode>
@@ -18,6 +18,7 @@ loadConfig().then(
       <Fatal>
         <p className="font-semibold">Cannot load /config.json, the console's runtime configuration.</p>
         <p className="mt-1 text-sm">{error instanceof Error ? error.message : String(error)}</p>
+        <p className="mt-1 text-sm">Served from elsewhere? Give the API base URL and key below.</p>
       </Fatal>,
     ),
 );
