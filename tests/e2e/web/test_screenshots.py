@@ -57,11 +57,19 @@ def marketing(page: Page) -> None:
     expect(page.get_by_test_id("marketing-execution-status")).to_have_text("SUCCEEDED", timeout=60_000)
 
 
+def privacy(page: Page) -> None:
+    form = page.get_by_test_id("privacy-form")
+    form.get_by_label("E-mail").fill(f"nobody-{uuid.uuid4().hex[:6]}@example.org")
+    form.get_by_role("button", name="Export").click()
+    expect(page.get_by_test_id("privacy-request-status")).to_have_text("SUCCEEDED", timeout=30_000)
+
+
 PAGES: dict[str, tuple[str, Callable[[Page], None]]] = {
     "ids": ("/", ids),
     "customers": ("/customers", customers),
     "enrollments": ("/enrollments", enrollments),
     "marketing": ("/preferences", marketing),
+    "privacy": ("/privacy-requests", privacy),
 }
 
 
