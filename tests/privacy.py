@@ -19,6 +19,22 @@ def random_cpf() -> str:
     return f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}"
 
 
+def enroll(dev: DevServer, name: str, age: int, cpf: str) -> requests.Response:
+    """An enrollment through the API, with an age group (30 to 40, made or already there) that holds it."""
+    requests.post(
+        f"{dev.url}/enrollment/age-groups",
+        json={"min_age": 30, "max_age": 40},
+        headers=dev.headers,
+        timeout=10,
+    )
+    return requests.post(
+        f"{dev.url}/enrollment/enrollments",
+        json={"name": name, "age": age, "cpf": cpf},
+        headers=dev.headers,
+        timeout=10,
+    )
+
+
 def submit(dev: DevServer, **body: Any) -> requests.Response:
     return requests.post(f"{dev.url}/privacy/requests", json=body, headers=dev.headers, timeout=10)
 
@@ -55,18 +71,7 @@ def seed_person(dev: DevServer) -> dict[str, str]:
         f"{dev.url}/crm/customers", json=customer_body(email_address=email), headers=dev.headers, timeout=10
     )
     assert customer.status_code == 201, customer.text
-    requests.post(
-        f"{dev.url}/enrollment/age-groups",
-        json={"min_age": 30, "max_age": 40},
-        headers=dev.headers,
-        timeout=10,
-    )
-    enrollment = requests.post(
-        f"{dev.url}/enrollment/enrollments",
-        json={"name": "Maria Silva", "age": 34, "cpf": cpf},
-        headers=dev.headers,
-        timeout=10,
-    )
+    enrollment = enroll(dev, "Maria Silva", 34, cpf)
     assert enrollment.status_code in (201, 202), enrollment.text
     batch = requests.post(
         f"{dev.url}/marketing/preferences",

@@ -13,7 +13,7 @@ import requests
 from tests.customers import customer_body
 from tests.devserver import DevServer
 from tests.marketing import make_record
-from tests.privacy import random_cpf, run, seed_person, submit
+from tests.privacy import enroll, random_cpf, run, seed_person, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -84,18 +84,7 @@ def test_a_person_in_all_four_services_is_exported_then_erased_everywhere(dev: D
 def test_an_enrollment_message_processed_after_the_erasure_restores_nothing(dev: DevServer) -> None:
     # Given an enrollment still PENDING (the processor works ProcessingDelaySeconds on it)
     cpf = random_cpf()
-    requests.post(
-        f"{dev.url}/enrollment/age-groups",
-        json={"min_age": 30, "max_age": 40},
-        headers=dev.headers,
-        timeout=10,
-    )
-    created = requests.post(
-        f"{dev.url}/enrollment/enrollments",
-        json={"name": "Maria Silva", "age": 34, "cpf": cpf},
-        headers=dev.headers,
-        timeout=10,
-    ).json()
+    created = enroll(dev, "Maria Silva", 34, cpf).json()
     url = f"{dev.url}/enrollment/enrollments/{created['enrollment_id']}"
 
     # When the person is erased while its message waits

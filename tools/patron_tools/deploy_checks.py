@@ -38,13 +38,6 @@ class _Deployed(Template):
             service = resource_type.split("::")[1].lower()
             return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{logical_id}"
 
-    def ref(self, name: str) -> Any:
-        resource = self.resources.get(name)
-        if resource is not None and resource["Type"] == "AWS::SecretsManager::Secret":
-            # a secret's Ref is its ARN, which ends in six random characters Secrets Manager adds
-            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{self.physical_name(name)}-AbCdEf"
-        return super().ref(name)
-
     def physical_name(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
         if resource["Type"] == "AWS::Lambda::Function":

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.errors import is_transient
+from patron.core.errors import transient_as_retryable
 from patron.core.observability import logger, masked_errors, metrics
 from patron.privacy import service
 from patron.privacy.models import FinishInput, Service, TaskInput
@@ -20,23 +20,15 @@ from patron.privacy.wiring import objects, records
 Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-class TransientError(Exception):
-    """A retryable failure (throttling, an AWS outage); the state machine's Retry names it."""
-
-
 def _retried(step: Callable[[dict[str, Any]], dict[str, Any]]) -> Task:
     @masked_errors
     @logger.inject_lambda_context
     @metrics.log_metrics
+    @transient_as_retryable
     @functools.wraps(step)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.set_correlation_id(event.get("request_id"))  # one request through its five tasks
-        try:
-            return step(event)
-        except Exception as exc:
-            if is_transient(exc):
-                raise TransientError(str(exc)) from exc
-            raise
+        return step(event)
 
     return handler
 

@@ -11,6 +11,7 @@ import requests
 from playwright.sync_api import Page, expect
 from tests.customers import customer_body
 from tests.devserver import DevServer
+from tests.privacy import enroll
 
 pytestmark = pytest.mark.e2e
 
@@ -39,19 +40,8 @@ def test_export_by_email_then_download_it(page: Page, dev: DevServer) -> None:
 
 
 def test_erase_by_cpf_asks_for_confirmation_first(page: Page, dev: DevServer) -> None:
-    requests.post(
-        f"{dev.url}/enrollment/age-groups",
-        json={"min_age": 30, "max_age": 40},
-        headers=dev.headers,
-        timeout=10,
-    )
     cpf = f"{uuid.uuid4().int % 10**11:011d}"
-    enrollment = requests.post(
-        f"{dev.url}/enrollment/enrollments",
-        json={"name": "Web Person", "age": 33, "cpf": cpf},
-        headers=dev.headers,
-        timeout=10,
-    ).json()
+    enrollment = enroll(dev, "Web Person", 33, cpf).json()
     page.goto("/privacy-requests")
     form = page.get_by_test_id("privacy-form")
     form.get_by_label("Request").select_option("erase")
