@@ -87,8 +87,12 @@ class TaskInput(BaseModel):
 
 
 class TaskResult(BaseModel):
+    """One service's part as the Parallel state returns it: a failed part (caught in its branch after
+    its retries) has `error`, the error's name."""
+
     service: Service
     found: int
+    error: str | None = None
 
 
 class FinishInput(TaskInput):

@@ -187,10 +187,12 @@ class RequestObjects:
         found = self._get(f"requests/{request_id}/{service}.json")
         return found if isinstance(found, list) else []
 
-    def put_export(self, request_id: str, export: dict[str, Any]) -> str:
-        key = f"exports/{request_id}.json"
-        self._put(key, export)
-        return key
+    @staticmethod
+    def export_key(request_id: str) -> str:
+        return f"exports/{request_id}.json"
+
+    def put_export(self, request_id: str, export: dict[str, Any]) -> None:
+        self._put(self.export_key(request_id), export)
 
     def forget(self, request_id: str, services: Iterable[str]) -> None:
         """Delete the subject and the parts (one DeleteObjects request)."""

@@ -130,19 +130,32 @@ def run_part(service: Service, task: TaskInput, part: Part, objects: RequestObje
 
 
 def finish(task: FinishInput, records: RequestsRepository, objects: RequestObjects) -> dict[str, Any]:
-    """Write the export (one JSON document, per service), complete the record, delete the subject and
-    the parts. A failed execution completes the record FAILED."""
+    """Write the export (one JSON document, per service), delete the subject and the parts, then
+    complete the record: a client that reads a completed record finds the identifiers gone. The request
+    is FAILED when the execution failed or any service's part failed (every part has ended by then: the
+    state machine catches each in its own branch).
+
+    Safe to retry: the subject is deleted only after the export is written, so an attempt that finds the
+    subject gone finds the export already there."""
     found = Found.model_validate({result.service: result.found for result in task.results})
+    failed = task.failure is not None or any(result.error for result in task.results)
+    status = "FAILED" if failed else "SUCCEEDED"
     export_key = None
-    status = "FAILED" if task.failure is not None else "SUCCEEDED"
     if task.type == "export" and status == "SUCCEEDED":
-        export: dict[str, Any] = {"request_id": task.request_id, "exported_at": now()}
-        export |= {service: objects.part(task.request_id, service) for service in SERVICES}
-        export_key = objects.put_export(task.request_id, export)
-    records.complete(task.request_id, status, found.model_dump(), export_key)
+        export_key = objects.export_key(task.request_id)
+        if objects.subject(task.request_id) is not None:
+            export: dict[str, Any] = {"request_id": task.request_id, "exported_at": now()}
+            export |= {service: objects.part(task.request_id, service) for service in SERVICES}
+            objects.put_export(task.request_id, export)
     objects.forget(task.request_id, SERVICES)
+    records.complete(task.request_id, status, found.model_dump(), export_key)
     logger.info(
         "privacy request finished",
-        extra={"request_id": task.request_id, "status": status, "found": found.model_dump()},
+        extra={
+            "request_id": task.request_id,
+            "status": status,
+            "found": found.model_dump(),
+            "failed_parts": [result.service for result in task.results if result.error],
+        },
     )
     return {"request_id": task.request_id, "status": status, "found": found.model_dump()}

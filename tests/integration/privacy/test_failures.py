@@ -4,6 +4,7 @@ FAILED, with the identifiers' object deleted all the same."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +14,20 @@ from tests.faults import ALWAYS, inject, instant_retries, throttled
 from tests.integration.privacy.conftest import EMAIL
 
 from patron.crm import privacy as crm_privacy
+from patron.marketing import privacy as marketing_privacy
 from patron.marketing.steps import interests
 from patron.privacy import service
 from patron.privacy.wiring import executions
 
 BUCKET = "patron-privacy-123456789012-us-east-1"
+
+
+def slowly(function: Callable[..., Any], seconds: float) -> Callable[..., Any]:
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(seconds)
+        return function(*args, **kwargs)
+
+    return slow
 
 
 def test_a_throttled_service_is_retried_and_the_request_succeeds(
@@ -36,11 +46,15 @@ def test_a_throttled_service_is_retried_and_the_request_succeeds(
 def test_a_failing_service_ends_the_request_failed_and_forgets_the_identifiers(
     person: dict[str, str], run_request: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # crm fails at once while marketing is still reading: the request must not finish (and delete the
+    # objects) before marketing has written its part, or that part would outlive the request
     inject(monkeypatch, crm_privacy, "find", RuntimeError("crm is broken"), times=ALWAYS)
+    monkeypatch.setattr(marketing_privacy, "interests", slowly(marketing_privacy.interests, seconds=0.5))
 
     done = run_request(type="export", email=EMAIL)
 
     assert done["status"] == "FAILED"
+    assert done["found"] == {"crm": 0, "enrollment": 0, "marketing": 1, "ids": 0}  # marketing ended too
     assert done["export_url"] is None
     assert done["completed_at"] is not None
     assert boto3.client("s3").list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
