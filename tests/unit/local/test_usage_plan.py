@@ -89,7 +89,7 @@ def test_a_throttled_key_gets_api_gateways_429_with_cors_headers() -> None:
             "Internal server error",
         ),
         (RequestTooLarge("over 6 MB"), 413, "Request Too Long"),
-        (Throttled("reserved concurrency"), 429, "Too Many Requests"),
+        (Throttled("reserved concurrency"), 500, "Internal server error"),
         ({"no": "statusCode"}, 502, "Internal server error"),
     ],
     ids=["function error or timeout", "event over 6 MB", "function throttled", "malformed answer"],

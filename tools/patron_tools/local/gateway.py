@@ -154,7 +154,9 @@ class Gateway:
             # the event (an escaped body in JSON) is over Lambda's 6 MB, though the body fits API Gateway's 10 MB
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
         except Throttled:
-            return json_response(429, {"message": "Too Many Requests"}, gateway_headers)
+            # Lambda refused the invocation (429 TooManyRequestsException): API Gateway answers 500, not 429
+            # (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html)
+            return json_response(500, {"message": "Internal server error"}, gateway_headers)
         except FunctionError as exc:
             logger.warning("lambda invocation failed: %s", exc.error_type, extra={"function": route.function})
             return json_response(502, {"message": "Internal server error"}, gateway_headers)
