@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from tests.unit.local import sqs_handlers as handlers
 
@@ -302,3 +303,17 @@ def test_a_started_poller_delivers_in_the_background_and_stops(
     assert poller._thread is not None
     assert not poller._thread.is_alive()
     assert counts("work") == (0, 0)
+
+
+def test_every_queue_refuses_a_message_over_256_kib_as_spec_and_aws_do(
+    template: Template, cloud: None
+) -> None:
+    # the template states the size (AWS's default is not the SPEC's), and the local queue enforces it
+    sqs = boto3.client("sqs")
+    for logical_id in template.of_type("AWS::SQS::Queue"):
+        assert template.properties(logical_id)["MaximumMessageSize"] == 262_144, logical_id
+        url = sqs.get_queue_url(QueueName=template.physical_name(logical_id))["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 262_144)
+        with pytest.raises(ClientError) as refused:
+            sqs.send_message(QueueUrl=url, MessageBody="x" * 262_145)
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterValue", logical_id
