@@ -33,11 +33,21 @@ CONFIG = Config(
 )
 
 
+# S3 signs with SigV4 always: botocore may still presign with SigV2 (`AWSAccessKeyId`, `Signature`) in
+# us-east-1, and S3 refuses SigV2 for buckets created after 2020-06-24
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/specify-signature-version.html#UsingAWSSDK-sig2-deprecation):
+# a presigned URL that works locally must work on AWS
+SERVICE_CONFIG = {"s3": Config(signature_version="s3v4")}
+
+
 def client(service_name: str, **config: Any) -> Any:
-    """A boto3 client for `service_name` ("dynamodb", "s3", …) with `CONFIG`, merged with any other
-    botocore `Config` option given (e.g. `signature_version="s3v4"`); the endpoint and region come from
+    """A boto3 client for `service_name` ("dynamodb", "s3", …) with `CONFIG` (and, for S3, SigV4
+    signing), merged with any other botocore `Config` option given; the endpoint and region come from
     the environment as boto3 reads them (`AWS_ENDPOINT_URL`, `AWS_REGION`)."""
-    return boto3.client(service_name, config=CONFIG.merge(Config(**config)) if config else CONFIG)
+    merged = CONFIG
+    if service_name in SERVICE_CONFIG:
+        merged = merged.merge(SERVICE_CONFIG[service_name])
+    return boto3.client(service_name, config=merged.merge(Config(**config)) if config else merged)
 
 
 T = TypeVar("T")

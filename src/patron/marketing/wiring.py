@@ -11,7 +11,7 @@ from patron.marketing.repository import BatchStore, InterestsRepository, Pipelin
 @aws.wired
 def batches() -> BatchStore:
     # Signature V4 presigned URLs: the content type is signed, and S3 accepts them in every region
-    return BatchStore(aws.client("s3", signature_version="s3v4"), settings().MARKETING_BATCHES_BUCKET)
+    return BatchStore(aws.client("s3"), settings().MARKETING_BATCHES_BUCKET)
 
 
 @aws.wired

@@ -19,6 +19,21 @@ def test_every_client_has_the_stated_timeouts_and_standard_retries(cloud: None) 
     assert config.retries == {"mode": "standard", "total_max_attempts": 3}
 
 
+def test_every_presigned_s3_url_is_signed_with_sigv4_which_s3_accepts_for_new_buckets(cloud: None) -> None:
+    # botocore presigns with SigV2 in us-east-1 unless told otherwise; AWS refuses SigV2 for new buckets
+    from patron.privacy import wiring as privacy
+
+    urls = [
+        aws.client("s3").generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"}),
+        privacy.objects().url("exports/x.json"),
+        marketing.batches()._client.generate_presigned_url("put_object", Params={"Bucket": "b", "Key": "k"}),
+    ]
+
+    for url in urls:
+        assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url, url
+        assert "AWSAccessKeyId=" not in url, url
+
+
 def test_one_reset_rebuilds_every_service_from_the_environment(
     cloud: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
