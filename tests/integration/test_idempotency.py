@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timedelta
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from tests.customers import customer_body
 from tests.events import api_event
 
+from patron.crm import models as crm_models
 from patron.crm.handlers import lambda_handler as crm
 from patron.enrollment.handlers import lambda_handler as enrollment
 
@@ -44,6 +46,27 @@ def test_a_retried_create_answers_the_first_answer_and_creates_nothing(post: Pos
 
     assert first[0] == again[0] == 201
     assert again[1] == first[1]  # the same customer_id: nothing created twice
+    assert count(dynamodb, "customers") == 1
+
+
+def test_a_later_retry_is_the_same_request_though_its_defaults_are_computed_anew(
+    post: Post, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # customer_acquisition_date defaults to now: the request is what the client sent, not what the
+    # server filled in, or a retry a second later would be "another body"
+    body = {"first_name": "Ana", "last_name": "Lima", "email_address": "ana.lima@example.com"}
+    first = post(crm, "/customers", body, key="later-1")
+
+    class AnHourLater(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.now(tz) + timedelta(hours=1)
+
+    monkeypatch.setattr(crm_models, "datetime", AnHourLater)
+    again = post(crm, "/customers", body, key="later-1")
+
+    assert (first[0], again[0]) == (201, 201)
+    assert again[1] == first[1]
     assert count(dynamodb, "customers") == 1
 
 
