@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
