@@ -133,6 +133,14 @@ def _item(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+INPUT_PREFIXES = ("inputs/", "uploads/")  # where the service puts execution inputs (`pack`, uploads)
+
+
+def is_reference(execution_input: Any) -> bool:
+    """Whether an execution input is the pipeline's reference to an input in S3: `{"ref": {…}}`."""
+    return isinstance(execution_input, dict) and set(execution_input) == {"ref"}
+
+
 class UploadUnusable(Exception):
     """An upload id names no usable object: never uploaded, expired, empty or too large."""
 
@@ -152,9 +160,12 @@ class BatchStore:
         self._bucket = bucket
 
     def pack(self, execution_input: Any) -> Any:
-        """The input itself, or a reference to it once it exceeds what a state may hold."""
+        """The input itself, or a reference to it once it exceeds what a state may hold. A client's input
+        that has the shape of a reference (`{"ref": …}`) is data, never a reference: it travels by
+        reference too, so the pipeline reads it as what it is (not an array) instead of reading the object
+        it names."""
         body = json.dumps(execution_input, separators=(",", ":"), default=json_default).encode()
-        if len(body) <= self.INLINE_LIMIT:
+        if len(body) <= self.INLINE_LIMIT and not is_reference(execution_input):
             return execution_input
         key = f"inputs/{hashlib.sha256(body).hexdigest()}.json"
         self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
@@ -163,6 +174,19 @@ class BatchStore:
     def open(self, ref: ObjectRef) -> Any:
         """The object's body as a binary stream (botocore's StreamingBody): read as it is consumed."""
         return self._client.get_object(Bucket=ref.bucket, Key=ref.key)["Body"]
+
+    def open_input(self, ref: ObjectRef) -> Any:
+        """An execution input's object, as `open`: only one the service wrote itself (`inputs/`,
+        `uploads/` of this bucket), whoever started the execution. Raises UploadUnusable for any other
+        object, or when it is gone (expired)."""
+        if ref.bucket != self._bucket or not ref.key.startswith(INPUT_PREFIXES):
+            raise UploadUnusable("the input's reference names no input of this pipeline")
+        try:
+            return self.open(ref)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                raise UploadUnusable("the input's object no longer exists (it expired)") from None
+            raise
 
     def read_lines(self, ref: ObjectRef) -> Iterator[bytes]:
         """The lines of a JSON Lines object, streamed."""

@@ -13,12 +13,13 @@ from typing import IO, Any
 
 import ijson
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from patron.core.errors import transient_as_retryable
 from patron.core.observability import logger, masked_errors, metrics
 from patron.marketing import service
 from patron.marketing.models import REJECTED_SHOWN, ObjectRef, PipelineState, Rejected, Summary
-from patron.marketing.repository import BatchStore
+from patron.marketing.repository import BatchStore, UploadUnusable, is_reference
 from patron.marketing.wiring import batches, interests
 from patron.privacy.wiring import erasures, hash_key
 
@@ -153,8 +154,13 @@ def _records(event: Any) -> Iterator[Any]:
     """The records of the execution's input, streamed from S3 when it is a reference."""
     if isinstance(event, list):
         return iter(event)
-    if isinstance(event, dict) and set(event) == {"ref"}:
-        return _array_items(batches().open(ObjectRef.model_validate(event["ref"])))
+    if is_reference(event):
+        try:
+            return _array_items(batches().open_input(ObjectRef.model_validate(event["ref"])))
+        except ValidationError:
+            raise service.InvalidBatch("the input must be a JSON array of records, not an object") from None
+        except UploadUnusable as exc:
+            raise service.InvalidBatch(str(exc)) from None
     raise service.InvalidBatch(f"the input must be a JSON array of records, not {_json_type(event)}")
 
 

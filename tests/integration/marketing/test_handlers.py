@@ -211,6 +211,21 @@ def test_an_input_over_the_state_limit_travels_by_reference(machine: Any, lambda
     assert call(lambda_context, "POST", "/executions", body=body)[1] == started  # same input, same start
 
 
+def test_a_client_input_shaped_like_a_reference_is_data_not_a_reference(
+    machine: Any, lambda_context: Any
+) -> None:
+    # a client must not make the pipeline read an object it names (another upload, another bucket)
+    forged = {"ref": {"bucket": "patron-privacy-123456789012-us-east-1", "key": "exports/someone.json"}}
+
+    status, started = call(lambda_context, "POST", "/executions", body={"input": json.dumps(forged)})
+
+    assert status == 200
+    ref = execution_input(machine, started["executionArn"])["ref"]
+    assert (ref["bucket"], ref["key"][:7]) == ("patron-marketing-batches-123456789012-us-east-1", "inputs/")
+    stored = boto3.client("s3").get_object(Bucket=ref["bucket"], Key=ref["key"])["Body"].read()
+    assert json.loads(stored) == forged  # the pipeline reads the object as the input: not an array
+
+
 def test_a_direct_request_over_lambdas_6_mb_is_a_413_naming_the_upload_route(
     machine: Any, lambda_context: Any
 ) -> None:

@@ -108,6 +108,28 @@ def test_input_that_is_not_an_array_fails_with_a_named_error(cloud: None, lambda
         steps.validate_data({"not": "an array"}, lambda_context)
 
 
+BATCHES = "patron-marketing-batches-123456789012-us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("reference", "reason"),
+    [
+        ({"bucket": "patron-privacy-123456789012-us-east-1", "key": "exports/x.json"}, "names no input"),
+        ({"bucket": BATCHES, "key": "reports/2026/11/30/x.json"}, "names no input"),
+        ({"bucket": BATCHES, "key": "uploads/never-uploaded.json"}, "no longer exists"),
+        ({"bucket": BATCHES}, "JSON array"),
+        ("uploads/x.json", "JSON array"),
+    ],
+    ids=["another bucket", "not an input", "gone", "malformed", "not an object"],
+)
+def test_a_reference_is_read_only_to_an_input_the_service_wrote(
+    cloud: None, lambda_context: Any, reference: Any, reason: str
+) -> None:
+    # whoever starts an execution (StartExecution needs only IAM), its input names no other object
+    with pytest.raises(InvalidBatch, match=reason):
+        steps.validate_data({"ref": reference}, lambda_context)
+
+
 def test_records_travel_by_reference_so_every_state_stays_small(dynamodb: Any, lambda_context: Any) -> None:
     batch = [make_record(i) for i in range(5000)] + [make_record(7, MarketingOptIn=False)]
 
