@@ -71,6 +71,36 @@ def test_input_that_is_not_an_array_fails_the_execution_with_a_named_error(dev: 
 
     assert execution["status"] == "FAILED"
     assert execution["error"]["error"] == "InvalidBatch"
+    # a sentence, not the function's error document with its stack trace (server paths)
+    assert (
+        execution["error"]["cause"]
+        == "InvalidBatch: the input must be a JSON array of records, not an object"
+    )
+
+
+def test_an_input_shaped_like_a_reference_names_no_object_to_read(dev: DevServer) -> None:
+    # a client's {"ref"} is data: the pipeline does not read the object it names (another upload)
+    created = requests.post(f"{dev.url}/marketing/uploads", headers=dev.headers, timeout=10).json()
+    put = requests.put(
+        created["upload_url"],
+        data=b'[{"Name": "A", "Email": "a@example.com", "MarketingOptIn": true}]',
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert put.status_code == 200
+    key = f"uploads/{created['upload_id']}.json"
+    forged = {"ref": {"bucket": "patron-marketing-batches-123456789012-us-east-1", "key": key}}
+    started = requests.post(
+        f"{dev.url}/marketing/executions", headers=dev.headers, json={"input": json.dumps(forged)}, timeout=10
+    )
+
+    execution = wait_for_execution(dev, started.json()["executionArn"].rsplit(":", 1)[1])
+
+    assert (execution["status"], execution["error"]["error"]) == ("FAILED", "InvalidBatch")
+    preferences = requests.get(
+        f"{dev.url}/marketing/preferences/a@example.com", headers=dev.headers, timeout=10
+    )
+    assert preferences.status_code == 404
 
 
 def test_the_execution_is_visible_through_the_aws_endpoint(dev: DevServer) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -130,6 +131,26 @@ def plain_message(error: Mapping[str, Any]) -> str:
             pass
     message = str(error.get("msg") or "is not valid")
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def execution_cause(cause: str | None) -> str | None:
+    """A failed Step Functions execution's `cause` as a client may read it. When a Lambda task failed, the
+    cause is the function's error document, `{"errorMessage", "errorType", "requestId", "stackTrace"}`
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html): only "<errorType>: <errorMessage>"
+    is kept, since the stack trace names the server's files and lines. Any other cause (a Fail state's,
+    `States.Timeout`'s) is returned as it is."""
+    if not cause:
+        return cause
+    try:
+        document = json.loads(cause)
+    except ValueError:
+        return cause
+    if isinstance(document, dict) and isinstance(document.get("errorMessage"), str):
+        kind = document.get("errorType")
+        return (
+            f"{kind}: {document['errorMessage']}" if isinstance(kind, str) else str(document["errorMessage"])
+        )
+    return cause
 
 
 class TransientError(Exception):

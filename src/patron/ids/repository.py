@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from patron.core.errors import execution_cause
 from patron.ids.models import ExecutionError, WorkflowExecution
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ class CustomersWorkflow:
         error = None
         if status == "FAILED":
             error = ExecutionError(
-                error=described.get("error") or described["status"], cause=described.get("cause")
+                error=described.get("error") or described["status"],
+                cause=execution_cause(described.get("cause")),
             )
         result = output.get("result") if status == "SUCCEEDED" else None
         customer_id = _json_object(described.get("input")).get("id")

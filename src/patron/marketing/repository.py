@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from patron.core.errors import execution_cause
 from patron.core.parsing import json_default
 from patron.marketing.models import ObjectRef
 
@@ -322,7 +323,7 @@ class Pipeline:
             raise
         output = json.loads(execution["output"]) if execution.get("output") else None
         error = (
-            {"error": execution.get("error"), "cause": execution.get("cause")}
+            {"error": execution.get("error"), "cause": execution_cause(execution.get("cause"))}
             if execution.get("error")
             else None
         )

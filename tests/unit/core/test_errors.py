@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from patron.core import errors
 from patron.core.errors import plain_message
 
 
@@ -48,3 +50,28 @@ def test_each_error_reads_as_a_plain_phrase(data: dict[str, Any], message: str) 
         Sample.model_validate(data)
 
     assert [plain_message(error) for error in raised.value.errors()] == [message]
+
+
+@pytest.mark.parametrize(
+    ("cause", "shown"),
+    [
+        (
+            json.dumps(
+                {
+                    "errorMessage": "the input must be a JSON array of records",
+                    "errorType": "InvalidBatch",
+                    "requestId": "r-1",
+                    "stackTrace": ['  File "/var/task/patron/marketing/steps.py", line 160, in _records\n'],
+                }
+            ),
+            "InvalidBatch: the input must be a JSON array of records",
+        ),
+        (json.dumps({"errorMessage": "no type"}), "no type"),
+        ("A service's part of the request failed.", "A service's part of the request failed."),
+        ('{"not": "a lambda error"}', '{"not": "a lambda error"}'),
+        (None, None),
+    ],
+    ids=["lambda error", "message only", "fail state", "other json", "none"],
+)
+def test_an_execution_cause_never_shows_a_stack_trace(cause: str | None, shown: str | None) -> None:
+    assert errors.execution_cause(cause) == shown
