@@ -57,7 +57,7 @@ def parse_json(text: str, what: str = "The body") -> Any:
         raise errors.Invalid(f"{what} holds a number with too many digits.") from None
     if depth(value) > MAX_JSON_DEPTH:
         raise errors.Invalid(f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
-    if _SURROGATE_ESCAPE.search(text) and not _is_unicode(value):
+    if _SURROGATE_ESCAPE.search(text) and not is_unicode(value):
         raise errors.Invalid(f"{what} holds a \\u escape that is half of a UTF-16 pair, not a character.")
     return value
 
@@ -67,7 +67,9 @@ def parse_json(text: str, what: str = "The body") -> Any:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _is_unicode(value: Any) -> bool:
+def is_unicode(value: Any) -> bool:
+    """Whether every string in a parsed JSON value is text: no lone UTF-16 surrogate (`\\ud800` alone),
+    which UTF-8 cannot hold, so DynamoDB or an API answer could not either."""
     try:
         json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
     except UnicodeEncodeError:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from patron.core.errors import plain_message
 from patron.core.observability import logger
-from patron.core.parsing import depth
+from patron.core.parsing import depth, is_unicode
 from patron.core.types import normalize_email
 from patron.marketing.models import MarketingRecord, RecordError, Rejected
 from patron.marketing.repository import MAX_ITEM_BYTES, InterestsRepository, item_bytes
@@ -35,6 +35,10 @@ def validate(batch: Any, start: int = 0) -> tuple[list[dict[str, Any]], list[Rej
     for index, raw in enumerate(batch, start):
         if depth(raw) > MAX_RECORD_DEPTH:
             message = f"is nested more than {MAX_RECORD_DEPTH} levels deep"
+            rejected.append(Rejected(index=index, errors=[RecordError(field="record", message=message)]))
+            continue
+        if not is_unicode(raw):  # an upload is parsed as it streams: its escapes are checked here
+            message = "holds a \\u escape that is half of a UTF-16 pair, not a character"
             rejected.append(Rejected(index=index, errors=[RecordError(field="record", message=message)]))
             continue
         try:

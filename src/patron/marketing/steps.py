@@ -25,6 +25,9 @@ from patron.privacy.wiring import erasures, hash_key
 
 VALIDATION_CHUNK = 1000  # records validated at a time while the batch streams in
 JSON_LINES = "application/x-ndjson"
+# ijson's pure-Python parser: its C one (yajl2_c) turns a lone surrogate escape into "?" or fails the whole
+# stream; this one keeps it, so that the record holding it is rejected alone (~18x slower, 1-2 s per 50,000)
+JSON_PARSER = ijson.get_backend("python")
 
 
 @masked_errors
@@ -175,7 +178,7 @@ def _array_items(stream: IO[bytes]) -> Iterator[Any]:
     if not head.lstrip().startswith(b"["):
         raise service.InvalidBatch("the input must be a JSON array of records")
     try:
-        yield from ijson.items(_Prefixed(head, stream), "item")
+        yield from JSON_PARSER.items(_Prefixed(head, stream), "item")
     except ijson.JSONError as exc:
         raise service.InvalidBatch(f"the input is not valid JSON ({str(exc).splitlines()[0]})") from None
 

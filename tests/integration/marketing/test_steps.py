@@ -201,6 +201,23 @@ def test_an_uploaded_batch_is_streamed_from_s3(dynamodb: Any, lambda_context: An
     assert (output["received"], output["stored"]) == (2500, 2500)
 
 
+def test_an_uploaded_record_with_half_a_utf16_pair_is_rejected_alone(
+    dynamodb: Any, lambda_context: Any
+) -> None:
+    # as the direct path refuses it (core.parsing); UTF-8 cannot hold it, so nothing may store it
+    records = [make_record(0), make_record(1, Name="S\ud800"), make_record(2, MarketingInterests=["\udc00"])]
+    body = json.dumps(records).encode()  # ensure_ascii: each lone surrogate as its \u escape
+
+    output = run_pipeline(upload(body), lambda_context)
+
+    assert [(r["index"], r["errors"][0]["message"]) for r in output["rejected"]] == [
+        (1, "holds a \\u escape that is half of a UTF-16 pair, not a character"),
+        (2, "holds a \\u escape that is half of a UTF-16 pair, not a character"),
+    ]
+    assert output["stored"] == 1
+    assert item(dynamodb, make_record(1)["Email"]) is None
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
