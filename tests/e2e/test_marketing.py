@@ -76,6 +76,9 @@ def test_input_that_is_not_an_array_fails_the_execution_with_a_named_error(dev: 
         execution["error"]["cause"]
         == "InvalidBatch: the input must be a JSON array of records, not an object"
     )
+    # the terminal shows a short line per invocation, not moto's interpreter dumping the failed state
+    assert dev.log is not None
+    assert "FailureEventException" not in dev.log.read_text()
 
 
 def test_an_input_shaped_like_a_reference_names_no_object_to_read(dev: DevServer) -> None:

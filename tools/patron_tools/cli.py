@@ -198,6 +198,9 @@ def user_error(exc: Exception) -> str | None:
 
 def run_dev(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # moto's ASL interpreter logs every failed state as a multi-kilobyte ERROR line; a failed execution is
+    # a result (its history and `DescribeExecution` say why), not a fault of the local cloud
+    logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(logging.CRITICAL)
     if not REGION_NAME.fullmatch(args.region):
         print(
             f"patron dev: --region {args.region!r} is not an AWS region name (e.g. eu-central-1)",

@@ -23,7 +23,7 @@ def _valid_email(value: str) -> str:
     if not _EMAIL.fullmatch(value):  # the whole value: `$` alone also matches before a final newline
         raise PydanticCustomError("invalid_value", "is not a valid e-mail address")
     if len(value.rpartition("@")[0]) > 64:
-        raise PydanticCustomError("invalid_value", "the part before @ is longer than 64 characters")
+        raise PydanticCustomError("invalid_value", "has a part before @ longer than 64 characters")
     return value
 
 

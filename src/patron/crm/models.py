@@ -63,7 +63,7 @@ def _past_date(value: str) -> str:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise _invalid("not a real date") from None
+        raise _invalid("is not a real date") from None
     if day > datetime.now(UTC).date():
         raise _invalid("must not be in the future")
     return value
@@ -75,7 +75,7 @@ def _date_time(value: str) -> str:
     try:
         datetime.fromisoformat(value.upper())  # the pattern allows a lower-case "t" and "z"
     except ValueError:
-        raise _invalid("not a real date and time") from None
+        raise _invalid("is not a real date and time") from None
     return value
 
 

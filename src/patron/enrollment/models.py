@@ -27,7 +27,7 @@ def normalize_cpf(value: str) -> str:
     """11 digits; the usual '.' and '-' separators are allowed and stripped."""
     digits = value.replace(".", "").replace("-", "")
     if not CPF_PATTERN.fullmatch(digits):
-        raise ValueError("a CPF is 11 digits ('.' and '-' separators are allowed)")
+        raise ValueError("must be 11 digits ('.' and '-' separators are allowed)")
     return digits
 
 
@@ -46,7 +46,7 @@ class AgeGroupInput(BaseModel):
     def _not_below_min_age(cls, max_age: int, info: ValidationInfo) -> int:
         min_age = info.data.get("min_age")
         if min_age is not None and max_age < min_age:
-            raise ValueError("max_age must be greater than or equal to min_age")
+            raise ValueError("must be greater than or equal to min_age")
         return max_age
 
 

@@ -35,7 +35,7 @@ class PrivacyRequestInput(BaseModel):
     @model_validator(mode="after")
     def _at_least_one_identifier(self) -> PrivacyRequestInput:
         if all(getattr(self, name) is None for name in IDENTIFIERS):
-            raise ValueError("give at least one identifier: email, cpf, customer_id or id")
+            raise ValueError("must give at least one identifier: email, cpf, customer_id or id")
         return self
 
 

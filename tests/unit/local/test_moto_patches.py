@@ -185,6 +185,20 @@ def test_start_execution_refuses_an_input_over_256_kb_as_step_functions_does(clo
     assert started["executionArn"].endswith(started["executionArn"].rsplit(":", 1)[1])
 
 
+@pytest.mark.parametrize("bad_input", ["not json", '{"a":'])
+def test_start_execution_refuses_an_input_that_is_not_json_as_step_functions_does(
+    cloud: None, bad_input: str
+) -> None:
+    moto_patches.limit_execution_input()
+    client = boto3.client("stepfunctions")
+    machine = _machine(client, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+
+    with pytest.raises(client.exceptions.InvalidExecutionInput):
+        client.start_execution(stateMachineArn=machine, input=bad_input)
+
+    assert client.list_executions(stateMachineArn=machine)["executions"] == []
+
+
 def test_a_task_result_over_256_kb_fails_the_execution_with_data_limit_exceeded(cloud: None) -> None:
     # moto's interpreter applies the states' limit itself: this proves it still does
     moto_patches.route_lambda_invocations(

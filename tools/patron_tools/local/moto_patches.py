@@ -161,8 +161,10 @@ def limit_execution_input() -> None:
     """moto 5.2.5 starts an execution on any input (2.3 MB were accepted); Step Functions refuses an
     `input` over 256 KB with a ValidationException
     (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html). The states'
-    own 256 KB limit (States.DataLimitExceeded) moto's interpreter already applies."""
-    from moto.stepfunctions.exceptions import ValidationException
+    own 256 KB limit (States.DataLimitExceeded) moto's interpreter already applies. An input that is not
+    JSON fails in moto's interpreter with an empty error code; Step Functions answers
+    `InvalidExecutionInput` (same page, Errors)."""
+    from moto.stepfunctions.exceptions import InvalidExecutionInput, ValidationException
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     require_checked_moto()
@@ -179,6 +181,11 @@ def limit_execution_input() -> None:
                 "1 validation error detected: Value at 'input' failed to satisfy constraint: "
                 f"Member must have length less than or equal to {EXECUTION_INPUT_BYTES}"
             )
+        if execution_input is not None:
+            try:
+                json.loads(str(execution_input))
+            except ValueError as exc:
+                raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{exc}'") from None
         return original(self, state_machine_arn, name, execution_input, *args)
 
     start_execution.patron_limited = True  # type: ignore[attr-defined]
