@@ -17,6 +17,8 @@ from tests.devserver import DevServer
 from tests.marketing import make_record
 from tests.workflow import WORKFLOW_ARN
 
+from patron_tools.local.template import Template
+
 pytestmark = pytest.mark.e2e
 
 
@@ -246,3 +248,36 @@ def test_each_function_logs_to_the_state_dir_and_cloudwatch_logs_with_its_reques
         found = [e for e in events if "PutCustomerIdFunction[$LATEST]" in e["logStreamName"]]
         time.sleep(0.2)
     assert found, "the function's log line never reached CloudWatch Logs"
+
+
+@pytest.mark.local_only
+def test_aws_logs_tail_of_one_function_shows_that_functions_lines_only(dev: DevServer) -> None:
+    # every function ran at least once (the session's warm-up invokes each): each has its streams in the
+    # template's one log group, and what `aws logs tail /aws/lambda/patron --log-stream-name-prefix
+    # <date>/<Function>` sends (FilterLogEvents with the prefix) answers that function's lines alone
+    logs = dev.aws("logs")
+    functions = [function.name for function in Template().functions().values()]
+    deadline = time.monotonic() + 15  # lines are shipped to CloudWatch Logs in batches
+    while True:
+        streams = [
+            stream["logStreamName"]
+            for page in logs.get_paginator("describe_log_streams").paginate(logGroupName="/aws/lambda/patron")
+            for stream in page["logStreams"]
+        ]
+        logged = {name.split("/")[-1].split("[")[0] for name in streams}
+        if set(functions) <= logged or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert set(functions) - logged == set(), "functions without a stream in /aws/lambda/patron"
+    for function in functions:
+        mine = [name for name in streams if name.split("/")[-1].startswith(f"{function}[$LATEST]")]
+        prefix = mine[0].split("[")[0] + "["  # <date>/<Function>[
+        events = [
+            event
+            for page in logs.get_paginator("filter_log_events").paginate(
+                logGroupName="/aws/lambda/patron", logStreamNamePrefix=prefix, interleaved=True
+            )
+            for event in page["events"]
+        ]
+        assert {event["logStreamName"].split("[")[0] + "[" for event in events} == {prefix}, function
+        assert any(event["message"].startswith("START RequestId: ") for event in events), function

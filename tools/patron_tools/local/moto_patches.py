@@ -46,7 +46,7 @@ def _remember(patch: str, owner: Any, attribute: str) -> Any:
     return original
 
 
-_MARKERS = ("patron_serialized", "patron_routed", "patron_named")
+_MARKERS = ("patron_serialized", "patron_routed", "patron_named", "patron_prefixed")
 
 
 @contextmanager
@@ -250,6 +250,45 @@ def page_execution_history() -> None:
     StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
 
 
+def filter_log_streams_by_prefix() -> None:
+    """moto 5.2.5's FilterLogEvents ignores `logStreamNamePrefix` and answers every stream's events, so
+    `aws logs tail GROUP --log-stream-name-prefix 2026/11/30/PutCustomerIdFunction` shows every function.
+    CloudWatch Logs reads only the streams whose names start with the prefix, and refuses it together
+    with `logStreamNames`
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html)."""
+    from moto.logs.exceptions import InvalidParameterException
+    from moto.logs.responses import LogsResponse
+
+    require_checked_moto()
+    original: Callable[..., Any] = _remember(
+        "filter_log_streams_by_prefix", LogsResponse, "filter_log_events"
+    )
+    if getattr(original, "patron_prefixed", False):
+        return
+
+    def filter_log_events(self: Any) -> Any:
+        prefix = self._get_param("logStreamNamePrefix")
+        if prefix is None:
+            return original(self)
+        if self._get_param("logStreamNames"):
+            raise InvalidParameterException("Cannot specify both logStreamNames and logStreamNamePrefix.")
+        group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+        names = [name for name in (group.streams if group else ()) if name.startswith(prefix)]
+        if group is not None and not names:  # moto reads an empty logStreamNames as "every stream"
+            return json.dumps({"events": [], "searchedLogStreams": []})
+        get_param = self._get_param
+        self._get_param = lambda name, if_none=None: (
+            names if name == "logStreamNames" else get_param(name, if_none)
+        )
+        try:
+            return original(self)
+        finally:
+            del self._get_param
+
+    filter_log_events.patron_prefixed = True  # type: ignore[attr-defined]
+    LogsResponse.filter_log_events = filter_log_events  # type: ignore[method-assign]
+
+
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 """(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
 
@@ -417,4 +456,5 @@ def apply_all() -> None:
     limit_put_events()
 
     page_execution_history()
+    filter_log_streams_by_prefix()
     route_event_targets(deliver)
