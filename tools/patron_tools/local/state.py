@@ -176,7 +176,8 @@ def load_executions(state_dir: Path) -> int:
     for machine, records in json.loads(path.read_text()).items():
         for record in records:
             record["start_date"] = datetime.fromisoformat(record["start_date"])
-            record["stop_date"] = datetime.fromisoformat(record["stop_date"])
+            stopped = record["stop_date"]
+            record["stop_date"] = datetime.fromisoformat(stopped) if stopped else record["start_date"]
             if record["stop_date"] >= oldest and moto_patches.restore_execution(machine, record):
                 loaded += 1
     return loaded
