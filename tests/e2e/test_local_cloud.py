@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 import requests
 from tests.devserver import DevServer
+from tests.marketing import make_record
+from tests.workflow import WORKFLOW_ARN
+
+from patron_tools.local.template import Template
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +34,89 @@ def test_data_survives_a_restart_and_reset_empties_it(fresh_dev: DevServer) -> N
 
     fresh_dev.start("--reset")
     assert requests.get(url, headers=fresh_dev.headers, timeout=5).json()["exists"] is False
+
+
+def test_step_functions_executions_survive_a_restart_and_reset_empties_them(fresh_dev: DevServer) -> None:
+    # Given one run of each state machine, finished before patron dev stops
+    fresh_dev.start()
+    customer_id = f"restart-{uuid.uuid4().hex[:8]}"
+    submitted = requests.post(
+        f"{fresh_dev.url}/ids/workflow/submit",
+        headers=fresh_dev.headers,
+        json={"id": customer_id},
+        timeout=10,
+    ).json()
+    preferences = requests.post(
+        f"{fresh_dev.url}/marketing/preferences", headers=fresh_dev.headers, json=[make_record(0)], timeout=10
+    ).json()
+    privacy = requests.post(
+        f"{fresh_dev.url}/privacy/requests",
+        headers=fresh_dev.headers,
+        json={"type": "export", "id": customer_id},
+        timeout=10,
+    ).json()
+    routes = {
+        "ids": f"{fresh_dev.url}/ids/workflow/executions/{submitted['executionName']}",
+        "marketing": f"{fresh_dev.url}/marketing/executions/{preferences['executionName']}",
+        "privacy": f"{fresh_dev.url}/privacy/requests/{privacy['request_id']}",
+    }
+    arns = [
+        submitted["executionArn"],
+        preferences["executionArn"],
+        execution_arn("privacy-requests", privacy["request_id"]),
+    ]
+    before = ended(fresh_dev, routes)
+    sfn = fresh_dev.aws("stepfunctions")
+    described = [without_metadata(sfn.describe_execution(executionArn=arn)) for arn in arns]
+    histories = [sfn.get_execution_history(executionArn=arn)["events"] for arn in arns]
+    assert fresh_dev.stop() == 0
+
+    # When it starts again on the same state directory
+    fresh_dev.start()
+    sfn = fresh_dev.aws("stepfunctions")
+
+    # Then the AWS endpoint and the status routes answer as before the restart
+    assert [without_metadata(sfn.describe_execution(executionArn=arn)) for arn in arns] == described
+    assert [sfn.get_execution_history(executionArn=arn)["events"] for arn in arns] == histories
+    after = {
+        name: requests.get(url, headers=fresh_dev.headers, timeout=10).json() for name, url in routes.items()
+    }
+    assert after["privacy"].pop("export_url")
+    assert before["privacy"].pop("export_url")
+    assert after == before
+    assert before["ids"] == {"status": "SUCCEEDED", "id": customer_id, "result": "Inserted", "error": None}
+    assert before["marketing"]["output"]["stored"] == 1
+    assert before["privacy"]["status"] == "SUCCEEDED"
+    workflow = sfn.list_executions(stateMachineArn=WORKFLOW_ARN)["executions"]
+    assert [e["name"] for e in workflow] == [submitted["executionName"]]
+    assert fresh_dev.stop() == 0
+
+    # and --reset starts with none
+    fresh_dev.start("--reset")
+    assert fresh_dev.aws("stepfunctions").list_executions(stateMachineArn=WORKFLOW_ARN)["executions"] == []
+    missing = requests.get(routes["ids"], headers=fresh_dev.headers, timeout=10)
+    assert missing.status_code == 404
+
+
+def execution_arn(machine: str, name: str) -> str:
+    return f"arn:aws:states:us-east-1:123456789012:execution:{machine}:{name}"
+
+
+def without_metadata(answer: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+
+
+def ended(dev: DevServer, routes: dict[str, str], timeout: float = 60) -> dict[str, Any]:
+    """Each status route's answer once its execution ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answers = {
+            name: requests.get(url, headers=dev.headers, timeout=10).json() for name, url in routes.items()
+        }
+        if all(answer["status"] != "RUNNING" for answer in answers.values()):
+            return answers
+        assert time.monotonic() < deadline, answers
+        time.sleep(0.1)
 
 
 def test_ready_banner_lists_every_url_and_the_key(fresh_dev: DevServer) -> None:
@@ -161,3 +248,36 @@ def test_each_function_logs_to_the_state_dir_and_cloudwatch_logs_with_its_reques
         found = [e for e in events if "PutCustomerIdFunction[$LATEST]" in e["logStreamName"]]
         time.sleep(0.2)
     assert found, "the function's log line never reached CloudWatch Logs"
+
+
+@pytest.mark.local_only
+def test_aws_logs_tail_of_one_function_shows_that_functions_lines_only(dev: DevServer) -> None:
+    # every function ran at least once (the session's warm-up invokes each): each has its streams in the
+    # template's one log group, and what `aws logs tail /aws/lambda/patron --log-stream-name-prefix
+    # <date>/<Function>` sends (FilterLogEvents with the prefix) answers that function's lines alone
+    logs = dev.aws("logs")
+    functions = [function.name for function in Template().functions().values()]
+    deadline = time.monotonic() + 15  # lines are shipped to CloudWatch Logs in batches
+    while True:
+        streams = [
+            stream["logStreamName"]
+            for page in logs.get_paginator("describe_log_streams").paginate(logGroupName="/aws/lambda/patron")
+            for stream in page["logStreams"]
+        ]
+        logged = {name.split("/")[-1].split("[")[0] for name in streams}
+        if set(functions) <= logged or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert set(functions) - logged == set(), "functions without a stream in /aws/lambda/patron"
+    for function in functions:
+        mine = [name for name in streams if name.split("/")[-1].startswith(f"{function}[$LATEST]")]
+        prefix = mine[0].split("[")[0] + "["  # <date>/<Function>[
+        events = [
+            event
+            for page in logs.get_paginator("filter_log_events").paginate(
+                logGroupName="/aws/lambda/patron", logStreamNamePrefix=prefix, interleaved=True
+            )
+            for event in page["events"]
+        ]
+        assert {event["logStreamName"].split("[")[0] + "[" for event in events} == {prefix}, function
+        assert any(event["message"].startswith("START RequestId: ") for event in events), function

@@ -3,7 +3,7 @@ routes each function only its own route."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -45,8 +45,13 @@ def list_customers(
     next_token: Annotated[str | None, Query(description="The next_token of the previous page")] = None,
     status: Annotated[CustomerStatus | None, Query(description="Only customers with this status")] = None,
     email: Annotated[Email | None, Query(description="Only the customer with this e-mail (any case)")] = None,
+    sample: Annotated[
+        Literal["true", "false"] | None,
+        Query(description="true: only the sample customers of POST /seed; false: only the others"),
+    ] = None,
 ) -> CustomerPage:
-    return service.list_customers(repository(), limit, next_token or None, status, email)
+    samples = None if sample is None else sample == "true"
+    return service.list_customers(repository(), limit, next_token or None, status, email, samples)
 
 
 @app.post(

@@ -232,6 +232,13 @@ class Customer(BaseModel):
     is_loyalty_member: LoyaltyFlag = "n"
     customer_status: CustomerStatus = "active"
     lifetime_value: Money = Decimal(0)
+    sample: bool = Field(
+        default=False,
+        exclude_if=lambda value: not value,
+        description="true on the sample customers of POST /seed, absent on the others; read-only (a client "
+        "cannot set it) and filterable with GET /customers?sample=true|false",
+        json_schema_extra={"readOnly": True},
+    )
 
 
 class CustomerPage(BaseModel):

@@ -3,7 +3,9 @@
 Two tables: `customers` (key `customer_id`) and `customer_emails` (key `email`, the normalized e-mail,
 holding the `customer_id` that owns it). A customer and the claim on its e-mail are written in one
 transaction, so an e-mail belongs to at most one customer even under concurrent writes. The customer item
-also carries `email_key` (the normalized e-mail) for the e-mail index; it is not part of the API model."""
+also carries `email_key` (the normalized e-mail) for the e-mail index, and a sample of `POST /seed` carries
+`sample_key` for the sparse sample index; neither is an attribute of the API model (`sample` is read from
+`sample_key`)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ T = TypeVar("T")
 STATUS_INDEX = "status-index"  # partition key customer_status
 EMAIL_INDEX = "email-index"  # partition key email_key
 EMAIL_KEY = "email_key"
+SAMPLE_INDEX = "sample-index"  # partition key sample_key: sparse, only the samples of POST /seed have it
+SAMPLE_KEY = "sample_key"
+SAMPLE_VALUE = "sample"
 CONFLICT_RETRIES = 3  # DynamoDB cancels a write that meets another transaction on the same item
 
 _serializer = TypeSerializer()
@@ -44,14 +49,17 @@ def _email_taken() -> errors.Conflict:
 
 def to_item(customer: Customer) -> dict[str, Any]:
     """A customer as a DynamoDB item (numbers stay Decimal, absent fields are not written)."""
-    attributes = customer.model_dump(mode="python")
+    attributes = customer.model_dump(mode="python", exclude={"sample"})
     attributes[EMAIL_KEY] = normalize_email(customer.email_address)
+    if customer.sample:
+        attributes[SAMPLE_KEY] = SAMPLE_VALUE
     return {name: _serializer.serialize(value) for name, value in attributes.items()}
 
 
 def from_item(item: dict[str, Any]) -> Customer:
     attributes = {name: _deserializer.deserialize(value) for name, value in item.items()}
     attributes.pop(EMAIL_KEY, None)
+    attributes["sample"] = attributes.pop(SAMPLE_KEY, None) is not None
     return Customer.model_validate(attributes)
 
 
@@ -183,40 +191,62 @@ class CustomersRepository:
         return from_item(item["Item"]) if "Item" in item else None
 
     def page(
-        self, limit: int, after: str | None, status: str | None = None, email_key: str | None = None
+        self,
+        limit: int,
+        after: str | None,
+        status: str | None = None,
+        email_key: str | None = None,
+        sample: bool | None = None,
     ) -> tuple[list[Customer], str | None]:
-        """Up to `limit` customers in one request (by the e-mail index, the status index, or the table),
-        starting after the customer `after`; and the id to continue after, None on the last page."""
+        """Up to `limit` customers (by the e-mail index, the status index, the sparse sample index, or
+        the table), starting after the customer `after`; and the id to continue after, None on the last
+        page. A condition that is not the index's key filters what the index reads, and reading goes on
+        until the page is full: what a filter skips is small (one e-mail's customer, the ten samples)."""
         request: dict[str, Any] = {"TableName": self._customers, "Limit": limit + 1}
         start = {"customer_id": _s(after)} if after else {}
-        index: tuple[str, str, str] | None = None
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        filters: list[str] = []
+        index: tuple[str, str, str] | None = None  # the narrowest index that applies, by its key
         if email_key is not None:
             index = (EMAIL_INDEX, EMAIL_KEY, email_key)
+        elif sample:
+            index = (SAMPLE_INDEX, SAMPLE_KEY, SAMPLE_VALUE)
         elif status is not None:
             index = (STATUS_INDEX, "customer_status", status)
+        index_name = index[0] if index else None
+        if status is not None and index_name != STATUS_INDEX:
+            names["#status"], values[":status"] = "customer_status", _s(status)
+            filters.append("#status = :status")
+        if sample is not None and index_name != SAMPLE_INDEX:
+            names["#sample"] = SAMPLE_KEY
+            filters.append("attribute_exists(#sample)" if sample else "attribute_not_exists(#sample)")
         if index is None:  # the table reads consistently; the indexes cannot (eventually consistent GSIs)
             request["ConsistentRead"] = True
-            result = self._client.scan(**request, **({"ExclusiveStartKey": start} if start else {}))
+            read: Callable[..., Any] = self._client.scan
         else:
             index_name, key_name, key_value = index
-            request |= {
-                "IndexName": index_name,
-                "KeyConditionExpression": "#key = :key",
-                "ExpressionAttributeNames": {"#key": key_name},
-                "ExpressionAttributeValues": {":key": _s(key_value)},
-            }
-            if email_key is not None and status is not None:  # at most one customer has the e-mail
-                request["FilterExpression"] = "#status = :status"
-                request["ExpressionAttributeNames"]["#status"] = "customer_status"
-                request["ExpressionAttributeValues"][":status"] = _s(status)
+            names["#key"], values[":key"] = key_name, _s(key_value)
+            request |= {"IndexName": index_name, "KeyConditionExpression": "#key = :key"}
             if start:  # an index's start key is the table key plus the index key
-                request["ExclusiveStartKey"] = {**start, key_name: _s(key_value)}
-            result = self._client.query(**request)
-        customers = [from_item(item) for item in result["Items"]]
+                start[key_name] = _s(key_value)
+            read = self._client.query
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if names:
+            request["ExpressionAttributeNames"] = names
+        if values:
+            request["ExpressionAttributeValues"] = values
+        customers: list[Customer] = []
+        while True:
+            result = read(**request, **({"ExclusiveStartKey": start} if start else {}))
+            customers += [from_item(item) for item in result["Items"]]
+            start = result.get("LastEvaluatedKey") or {}
+            if len(customers) > limit or not start:
+                break
         if len(customers) > limit:
             return customers[:limit], customers[limit - 1].customer_id
-        last_key = result.get("LastEvaluatedKey")
-        return customers, last_key["customer_id"]["S"] if last_key else None
+        return customers, None
 
     # ------------------------------------------------------------------------- parts
     def _transact(self, *items: dict[str, Any]) -> None:

@@ -25,8 +25,9 @@ from patron.crm.repository import NO_SUCH_CUSTOMER, CustomersRepository
 from patron.crm.samples import SAMPLE_CUSTOMERS
 
 
-def create(new: NewCustomer, repository: CustomersRepository) -> Customer:
-    customer = Customer(customer_id=str(uuid.uuid4()), **new.model_dump())
+def create(new: NewCustomer, repository: CustomersRepository, sample: bool = False) -> Customer:
+    """Store a new customer under a fresh UUID v4; `sample` marks one of `POST /seed`'s (no client sets it)."""
+    customer = Customer(customer_id=str(uuid.uuid4()), sample=sample, **new.model_dump())
     repository.create(customer)
     logger.info("customer created", extra={"customer_id": customer.customer_id})
     return customer
@@ -75,11 +76,14 @@ def list_customers(
     next_token: str | None = None,
     status: str | None = None,
     email: str | None = None,
+    sample: bool | None = None,
 ) -> CustomerPage:
+    """A page of at most `limit` customers, optionally only those with `status`, with `email` (any
+    case) and samples of `POST /seed` or not (`sample`); `next_token` continues the same query."""
     email_key = normalize_email(email) if email is not None else None
-    query = _query_fingerprint(status, email_key)
+    query = _query_fingerprint(status, email_key, sample)
     after = _decode_token(next_token, query) if next_token else None
-    customers, last = repository.page(limit, after, status=status, email_key=email_key)
+    customers, last = repository.page(limit, after, status=status, email_key=email_key, sample=sample)
     return CustomerPage(customers=customers, next_token=_encode_token(last, query) if last else None)
 
 
@@ -88,7 +92,7 @@ def seed(repository: CustomersRepository) -> SeedResult:
     created = []
     for sample in SAMPLE_CUSTOMERS:
         try:
-            created.append(create(NewCustomer.model_validate(sample), repository))
+            created.append(create(NewCustomer.model_validate(sample), repository, sample=True))
         except errors.Conflict:
             continue  # this sample's e-mail is taken: it was seeded before
     logger.info("customers seeded", extra={"customers_created": len(created)})
@@ -102,8 +106,9 @@ def seed(repository: CustomersRepository) -> SeedResult:
 INVALID_TOKEN = [{"field": "next_token", "message": "is not a token this listing returned"}]
 
 
-def _query_fingerprint(status: str | None, email_key: str | None) -> str:
-    return hashlib.sha256(f"{status or ''}\n{email_key or ''}".encode()).hexdigest()[:16]
+def _query_fingerprint(status: str | None, email_key: str | None, sample: bool | None = None) -> str:
+    samples = "" if sample is None else f"\nsample={sample}"  # a query without it keeps its old tokens
+    return hashlib.sha256(f"{status or ''}\n{email_key or ''}{samples}".encode()).hexdigest()[:16]
 
 
 def _encode_token(after: str, query: str) -> str:

@@ -1,5 +1,5 @@
 """The customers page as a user meets it: clearing a field, a phone-sized screen, where a new customer
-lands (issue 18)."""
+lands, the samples' badge and filter (issue 18)."""
 
 from __future__ import annotations
 
@@ -87,3 +87,29 @@ def test_at_375_px_every_cell_and_action_of_a_customer_is_on_screen(page: Page, 
     assert loyalty is not None
     assert channel is not None
     assert loyalty["y"] > channel["y"]  # its own row, not among the channels
+
+
+def test_samples_carry_a_badge_and_the_list_filters_them(page: Page, dev: DevServer) -> None:
+    assert requests.post(f"{dev.url}/crm/seed", headers=dev.headers, timeout=10).status_code == 201
+    customer = create_customer(dev)
+    page.goto("/customers")
+    rows = page.get_by_test_id("customer-row")
+
+    # samples only: the ten seeded customers, each with its badge
+    page.get_by_label("Show", exact=True).select_option(label="samples")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(10)
+    expect(rows.get_by_test_id("sample-badge")).to_have_count(10)
+    expect(rows.filter(has_text="@sample.example.net")).to_have_count(10)
+
+    # real customers only: no badge, and the one just created is among them
+    page.get_by_label("Filter by e-mail").fill(customer["email_address"])
+    page.get_by_label("Show", exact=True).select_option(label="real customers")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(customer["email_address"])
+    expect(page.get_by_test_id("sample-badge")).to_have_count(0)
+
+    page.get_by_label("Show", exact=True).select_option(label="samples")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("No customers on this page.")).to_be_visible()

@@ -486,6 +486,9 @@ def test_list_by_email_is_exact_and_case_insensitive(call: Call, create: Create)
         ({"next_token": "garbage"}, "next_token"),
         ({"next_token": "eyJxIjoxfQ"}, "next_token"),  # base64 JSON of the wrong shape
         ({"next_token": "%%%"}, "next_token"),
+        ({"sample": "yes"}, "sample"),
+        ({"sample": "1"}, "sample"),
+        ({"sample": ""}, "sample"),
     ],
 )
 def test_invalid_list_parameters_are_400(call: Call, query: dict[str, str], field: str) -> None:
@@ -559,3 +562,97 @@ def test_following_brief_003_after_seeding_creates_its_example_customer(call: Ca
     # Then it is created: no sample uses an address of a brief or the README
     assert status == 201
     assert created["email_address"] == "john.doe@example.com"
+
+
+# ------------------------------------------------------------------------------ samples
+def page_through(call: Call, query: dict[str, str]) -> list[dict[str, Any]]:
+    """Every customer of a listing, following next_token."""
+    found: list[dict[str, Any]] = []
+    token = None
+    while True:
+        status, page, _ = call(
+            "GET", "/customers", query={**query, **({"next_token": token} if token else {})}
+        )
+        assert status == 200, page
+        assert len(page["customers"]) <= int(query.get("limit", "50"))
+        found += page["customers"]
+        token = page["next_token"]
+        if token is None:
+            return found
+
+
+def test_seeded_customers_are_marked_samples_and_others_are_not(
+    call: Call, create: Create, dynamodb: Any
+) -> None:
+    real = create(customer_body())
+    seeded = call("POST", "/seed")[1]["customers"]
+
+    assert all(customer["sample"] is True for customer in seeded)
+    assert "sample" not in real
+    assert call("GET", ITEM, seeded[0]["customer_id"])[1]["sample"] is True
+    assert "sample" not in call("GET", ITEM, real["customer_id"])[1]
+    stored = customers_in_table(dynamodb)
+    assert stored[seeded[0]["customer_id"]]["sample_key"] == {"S": "sample"}  # the sparse index's key
+    assert "sample_key" not in stored[real["customer_id"]]
+    assert "sample" not in stored[seeded[0]["customer_id"]]
+
+
+def test_list_filters_samples_in_full_pages(call: Call, create: Create) -> None:
+    real = {create(customer_body())["customer_id"] for _ in range(7)}
+    samples = {customer["customer_id"] for customer in call("POST", "/seed")[1]["customers"]}
+
+    only_samples = page_through(call, {"sample": "true", "limit": "3"})
+    only_real = page_through(call, {"sample": "false", "limit": "2"})
+    everyone = page_through(call, {"limit": "4"})
+
+    assert sorted(c["customer_id"] for c in only_samples) == sorted(samples)
+    assert sorted(c["customer_id"] for c in only_real) == sorted(real)
+    assert len(everyone) == 17
+    # a page is full unless it is the last: the filter never hands out short pages
+    first_real = call("GET", "/customers", query={"sample": "false", "limit": "5"})[1]
+    assert len(first_real["customers"]) == 5
+
+
+def test_the_sample_filter_combines_with_status_and_email(call: Call, create: Create) -> None:
+    mine = create(customer_body(customer_status="canceled"))
+    seeded = call("POST", "/seed")[1]["customers"]
+    canceled_samples = {c["customer_id"] for c in seeded if c["customer_status"] == "canceled"}
+
+    samples_canceled = page_through(call, {"sample": "true", "status": "canceled"})
+    real_canceled = page_through(call, {"sample": "false", "status": "canceled"})
+    by_email = call("GET", "/customers", query={"sample": "true", "email": seeded[0]["email_address"]})[1]
+    not_sample_email = call(
+        "GET", "/customers", query={"sample": "false", "email": seeded[0]["email_address"]}
+    )[1]
+
+    assert canceled_samples
+    assert {c["customer_id"] for c in samples_canceled} == canceled_samples
+    assert [c["customer_id"] for c in real_canceled] == [mine["customer_id"]]
+    assert by_email == {"customers": [seeded[0]], "next_token": None}
+    assert not_sample_email == {"customers": [], "next_token": None}
+
+
+def test_a_token_of_one_sample_filter_is_refused_for_another(call: Call, create: Create) -> None:
+    call("POST", "/seed")
+    token = call("GET", "/customers", query={"sample": "true", "limit": "2"})[1]["next_token"]
+
+    assert call("GET", "/customers", query={"sample": "false", "next_token": token})[0] == 400
+    assert call("GET", "/customers", query={"next_token": token})[0] == 400
+    assert call("GET", "/customers", query={"sample": "true", "next_token": token})[0] == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_client_cannot_mark_a_customer_a_sample(
+    call: Call, create: Create, dynamodb: Any, method: str
+) -> None:
+    existing = create(customer_body())
+    before = customers_in_table(dynamodb)
+
+    if method == "POST":
+        status, body, _ = call("POST", "/customers", body=customer_body(sample=True))
+    else:
+        status, body, _ = call(method, ITEM, existing["customer_id"], body={"sample": True})
+
+    assert status == 400
+    assert detail_fields(body) == {"sample"}
+    assert customers_in_table(dynamodb) == before

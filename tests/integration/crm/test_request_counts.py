@@ -94,6 +94,7 @@ def requests_per_route(
         "delete": ("DELETE", ITEM, other.customer_id, {}),
         "seed": ("POST", "/seed", None, {}),
         "seed (again)": ("POST", "/seed", None, {}),
+        "list samples": ("GET", "/customers", None, {"query": {"sample": "true", "limit": "5"}}),
     }
     counts = {}
     for name, (method, resource, customer_id, kwargs) in routes.items():
@@ -135,6 +136,7 @@ def test_requests_per_operation_do_not_grow_with_the_table(
         "delete": Counter({"GetItem": 1, "TransactWriteItems": 1}),
         "seed": Counter({"TransactWriteItems": 10}),
         "seed (again)": Counter({"TransactWriteItems": 10}),
+        "list samples": Counter({"Query": 1}),
         "list (next page)": Counter({"Scan": 1}),
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patron.crm.repository import EMAIL_INDEX, EMAIL_KEY, STATUS_INDEX
+from patron.crm.repository import EMAIL_INDEX, EMAIL_KEY, SAMPLE_INDEX, SAMPLE_KEY, STATUS_INDEX
 from patron_tools.local.template import Template
 
 
@@ -16,6 +16,7 @@ def test_the_indexes_the_repository_queries_exist_with_their_keys(template: Temp
     assert indexes == {
         STATUS_INDEX: (["customer_status"], {"ProjectionType": "ALL"}),
         EMAIL_INDEX: ([EMAIL_KEY], {"ProjectionType": "ALL"}),
+        SAMPLE_INDEX: ([SAMPLE_KEY], {"ProjectionType": "ALL"}),
     }
     assert template.physical_name("CustomersTable") == "customers"
     assert template.properties("CustomerEmailsTable")["KeySchema"] == [

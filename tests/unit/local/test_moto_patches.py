@@ -289,3 +289,54 @@ def test_canary_moto_still_leaves_a_bare_string_placeholder_unquoted() -> None:
     with pytest.raises(json.JSONDecodeError):
         moto_patches.render_input_template('{"id": <id>}', {"id": "$.detail.id"}, event)
     assert moto_patches.render_input_template('{"id": "<id>"}', {"id": "$.detail.id"}, event) == {"id": "c-1"}
+
+
+def _log_group_of_two_functions(client: Any) -> None:
+    client.create_log_group(logGroupName="/aws/lambda/patron")
+    for function in ("PutCustomerIdFunction", "PutCustomerIdFunctionTwin", "InsertIdFunction"):
+        stream = f"2026/11/30/{function}[$LATEST]0123"
+        client.create_log_stream(logGroupName="/aws/lambda/patron", logStreamName=stream)
+        client.put_log_events(
+            logGroupName="/aws/lambda/patron",
+            logStreamName=stream,
+            logEvents=[{"timestamp": int(time.time() * 1000), "message": f"a line of {function}"}],
+        )
+
+
+def test_filter_log_events_reads_only_the_streams_with_the_prefix(cloud: None) -> None:
+    moto_patches.filter_log_streams_by_prefix()
+    client = boto3.client("logs")
+    _log_group_of_two_functions(client)
+
+    # what `aws logs tail /aws/lambda/patron --log-stream-name-prefix ...` sends
+    def tail(prefix: str) -> list[str]:
+        pages = client.get_paginator("filter_log_events").paginate(
+            logGroupName="/aws/lambda/patron", logStreamNamePrefix=prefix, interleaved=True, startTime=0
+        )
+        return [event["message"] for page in pages for event in page["events"]]
+
+    assert tail("2026/11/30/InsertIdFunction") == ["a line of InsertIdFunction"]
+    assert sorted(tail("2026/11/30/PutCustomerId")) == [
+        "a line of PutCustomerIdFunction",
+        "a line of PutCustomerIdFunctionTwin",
+    ]
+    assert tail("2026/11/29/") == []
+    with pytest.raises(client.exceptions.InvalidParameterException):
+        client.filter_log_events(
+            logGroupName="/aws/lambda/patron", logStreamNamePrefix="2026", logStreamNames=["x"]
+        )
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.filter_log_events(logGroupName="/aws/lambda/nothing", logStreamNamePrefix="2026")
+
+
+def test_canary_moto_still_ignores_a_log_stream_name_prefix(cloud: None) -> None:
+    moto_patches.filter_log_streams_by_prefix()
+    client = boto3.client("logs")
+    _log_group_of_two_functions(client)
+
+    with moto_patches.unpatched("filter_log_streams_by_prefix"):
+        events = client.filter_log_events(
+            logGroupName="/aws/lambda/patron", logStreamNamePrefix="2026/11/30/InsertIdFunction"
+        )["events"]
+
+    assert len(events) == 3  # every stream's line, not only InsertIdFunction's

@@ -26,6 +26,7 @@ from patron_tools.local.template import Template
 from patron_tools.local.usage_plan import usage_plan
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+EXECUTIONS_FINISH_SECONDS = 5.0  # on shutdown, running executions get this long to end before being stopped
 
 
 class Worker(Protocol):
@@ -113,6 +114,7 @@ class LocalCloud:
         # Step Functions and EventBridge: Lambda tasks and targets reach the execution environments
         invoke.serve(self.runtime)
         stepfunctions.create_state_machines(self.template)
+        self.restored_executions = state.load_executions(self.state_dir)
         events.create_rules(self.template)
         self.workers.append(events.Scheduler())
         self.workers += sqs.pollers(self.template, self.runtime)
@@ -140,6 +142,8 @@ class LocalCloud:
         self._server.shutdown()
         for worker in reversed(self.workers):
             worker.stop()
+        stepfunctions.finish_executions(EXECUTIONS_FINISH_SECONDS)
+        state.save_executions(self.state_dir)
         self.runtime.stop()
         self.logs.close()
         state.save_tables(self.state_dir, self.table_names())

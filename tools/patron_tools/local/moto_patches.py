@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
+from types import SimpleNamespace
 from typing import Any
 
 CHECKED_MOTO_VERSION = "5.2.5"
@@ -45,7 +46,7 @@ def _remember(patch: str, owner: Any, attribute: str) -> Any:
     return original
 
 
-_MARKERS = ("patron_serialized", "patron_routed", "patron_named")
+_MARKERS = ("patron_serialized", "patron_routed", "patron_named", "patron_prefixed")
 
 
 @contextmanager
@@ -256,6 +257,45 @@ def page_execution_history() -> None:
     StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
 
 
+def filter_log_streams_by_prefix() -> None:
+    """moto 5.2.5's FilterLogEvents ignores `logStreamNamePrefix` and answers every stream's events, so
+    `aws logs tail GROUP --log-stream-name-prefix 2026/11/30/PutCustomerIdFunction` shows every function.
+    CloudWatch Logs reads only the streams whose names start with the prefix, and refuses it together
+    with `logStreamNames`
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html)."""
+    from moto.logs.exceptions import InvalidParameterException
+    from moto.logs.responses import LogsResponse
+
+    require_checked_moto()
+    original: Callable[..., Any] = _remember(
+        "filter_log_streams_by_prefix", LogsResponse, "filter_log_events"
+    )
+    if getattr(original, "patron_prefixed", False):
+        return
+
+    def filter_log_events(self: Any) -> Any:
+        prefix = self._get_param("logStreamNamePrefix")
+        if prefix is None:
+            return original(self)
+        if self._get_param("logStreamNames"):
+            raise InvalidParameterException("Cannot specify both logStreamNames and logStreamNamePrefix.")
+        group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+        names = [name for name in (group.streams if group else ()) if name.startswith(prefix)]
+        if group is not None and not names:  # moto reads an empty logStreamNames as "every stream"
+            return json.dumps({"events": [], "searchedLogStreams": []})
+        get_param = self._get_param
+        self._get_param = lambda name, if_none=None: (
+            names if name == "logStreamNames" else get_param(name, if_none)
+        )
+        try:
+            return original(self)
+        finally:
+            del self._get_param
+
+    filter_log_events.patron_prefixed = True  # type: ignore[attr-defined]
+    LogsResponse.filter_log_events = filter_log_events  # type: ignore[method-assign]
+
+
 EventTargetDelivery = Callable[[dict[str, Any], dict[str, Any]], object]
 """(target, event) → delivers one matched event to one Step Functions, Lambda or SQS target."""
 
@@ -341,6 +381,78 @@ def queued_messages(queue_name: str) -> list[tuple[str, dict[str, Any]]]:
     return [(message.body, message.message_attributes) for message in queue._messages]
 
 
+def state_machine_executions() -> dict[str, list[Any]]:
+    """moto's executions of every state machine, by state machine name, from the backend that runs
+    them (Step Functions' parser backend). Each has `name`, `status`, `start_date`, `stop_date`,
+    `execution_input` (text), `output` (a JSON value), `error`, `cause` and `to_history_output()`."""
+    return {machine.name: list(machine.executions) for machine in _parser_backend().state_machines}
+
+
+class _EndedWorker:
+    """Stands in for moto's execution worker behind a restored execution: nothing runs, no task token
+    or map run belongs to it, stopping it does nothing (moto's task-token and map-run calls walk every
+    execution's worker)."""
+
+    env = SimpleNamespace(
+        callback_pool_manager=SimpleNamespace(notify=lambda **_: False, heartbeat=lambda **_: False),
+        map_run_record_pool_manager=SimpleNamespace(get=lambda _arn: None, get_all=lambda: []),
+    )
+
+    def stop(self, **_: Any) -> None:
+        return None
+
+
+def restore_execution(state_machine_name: str, record: dict[str, Any]) -> bool:
+    """Put back an ended execution into the state machine `state_machine_name` of moto's Step Functions
+    backend, as `DescribeExecution`, `ListExecutions` and `GetExecutionHistory` answer it: `record`
+    holds `name`, `status` (an ended one), `start_date` and `stop_date` (datetimes), `input` (text),
+    `output` (a JSON value or None), `error`, `cause` and `events` (the history). False when the
+    template no longer has that state machine."""
+    from moto.stepfunctions.parser.api import ExecutionStatus, GetExecutionHistoryOutput
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    require_checked_moto()
+    backend = _parser_backend()
+    machine = next((m for m in backend.state_machines if m.name == state_machine_name), None)
+    if machine is None:
+        return False
+    events = record["events"]
+
+    class RestoredExecution(Execution):
+        def to_history_output(self) -> GetExecutionHistoryOutput:
+            return GetExecutionHistoryOutput(events=events)
+
+    execution = RestoredExecution(
+        name=record["name"],
+        sm_type=machine.sm_type,
+        role_arn=machine.roleArn,
+        exec_arn=machine.arn.replace(":stateMachine:", ":execution:", 1) + ":" + record["name"],
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        state_machine=machine,
+        start_date=record["start_date"],
+        cloud_watch_logging_session=None,
+        activity_store={},
+        input_data=record["input"],
+    )
+    execution.exec_worker = _EndedWorker()  # type: ignore[assignment]
+    execution.exec_status = ExecutionStatus(record["status"])
+    execution.stop_date = record["stop_date"]
+    execution.output = record["output"]
+    execution.error = record["error"]
+    execution.cause = record["cause"]
+    machine.executions.append(execution)
+    return True
+
+
+def _parser_backend() -> Any:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from patron_tools.local.template import ACCOUNT_ID, REGION
+
+    return stepfunctions_parser_backends[ACCOUNT_ID][REGION]
+
+
 def apply_all() -> None:
     from patron_tools.local.events import deliver
 
@@ -351,4 +463,5 @@ def apply_all() -> None:
     limit_put_events()
 
     page_execution_history()
+    filter_log_streams_by_prefix()
     route_event_targets(deliver)

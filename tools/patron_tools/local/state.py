@@ -1,5 +1,6 @@
-"""State kept across restarts of `patron dev`: the API key and every table's items, written to the
-state directory on shutdown and loaded after provisioning."""
+"""State kept across restarts of `patron dev`: the API key, every table's items, queue's messages,
+secret's value and state machine's executions, written to the state directory on shutdown and loaded
+after provisioning."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import json
 import os
 import secrets
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from patron_tools.local import moto_patches
+from patron_tools.local.stepfunctions import STOPPED_CAUSE, STOPPED_ERROR
 
 
 def reset(state_dir: Path) -> None:
@@ -140,3 +143,79 @@ def load_secrets(state_dir: Path, secret_names: list[str]) -> int:
     for name in restored:
         client.put_secret_value(SecretId=name, SecretString=saved[name])
     return len(restored)
+
+
+EXECUTION_RETENTION = timedelta(days=90)  # Step Functions keeps a closed execution's history 90 days
+
+
+def save_executions(state_dir: Path) -> int:
+    """Every execution of every state machine (status, dates, input, output, error, cause, history),
+    by state machine name. One still RUNNING is saved ABORTED, as StopExecution leaves it, with an
+    `ExecutionAborted` event naming `Patron.LocalCloudStopped`: nothing resumes it after a restart,
+    and the routes that read an execution's status must see it ended."""
+    now = datetime.now(UTC)
+    saved: dict[str, list[dict[str, Any]]] = {}
+    for machine, executions in moto_patches.state_machine_executions().items():
+        saved[machine] = [_execution_record(execution, now) for execution in executions]
+    directory = state_dir / "stepfunctions"
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / "executions.json.tmp"
+    temporary.write_text(json.dumps(saved, default=_isoformat))
+    temporary.replace(directory / "executions.json")
+    return sum(len(records) for records in saved.values())
+
+
+def load_executions(state_dir: Path) -> int:
+    """Put the saved executions back into their state machines (by name); those closed more than 90
+    days ago are dropped, as Step Functions drops them."""
+    path = state_dir / "stepfunctions" / "executions.json"
+    if not path.exists():
+        return 0
+    oldest = datetime.now(UTC) - EXECUTION_RETENTION
+    loaded = 0
+    for machine, records in json.loads(path.read_text()).items():
+        for record in records:
+            record["start_date"] = datetime.fromisoformat(record["start_date"])
+            stopped = record["stop_date"]
+            record["stop_date"] = datetime.fromisoformat(stopped) if stopped else record["start_date"]
+            if record["stop_date"] >= oldest and moto_patches.restore_execution(machine, record):
+                loaded += 1
+    return loaded
+
+
+def _execution_record(execution: Any, now: datetime) -> dict[str, Any]:
+    events = list(execution.to_history_output()["events"])
+    record = {
+        "name": execution.name,
+        "status": execution.status,
+        "start_date": execution.start_date,
+        "stop_date": execution.stop_date,
+        "input": execution.execution_input,
+        "output": execution.output if execution.status == "SUCCEEDED" else None,
+        "error": execution.error,
+        "cause": execution.cause,
+        "events": events,
+    }
+    aborted = [event for event in events if event["type"] == "ExecutionAborted"]
+    if aborted and record["error"] is None:  # moto keeps StopExecution's error and cause in the event only
+        details = aborted[-1].get("executionAbortedEventDetails") or {}
+        record.update(error=details.get("error"), cause=details.get("cause"))
+    if execution.status == "RUNNING":
+        last = max((event["id"] for event in events), default=0)
+        events.append(
+            {
+                "id": last + 1,
+                "previousEventId": last,
+                "type": "ExecutionAborted",
+                "timestamp": now,
+                "executionAbortedEventDetails": {"error": STOPPED_ERROR, "cause": STOPPED_CAUSE},
+            }
+        )
+        record.update(status="ABORTED", stop_date=now, error=STOPPED_ERROR, cause=STOPPED_CAUSE)
+    return record
+
+
+def _isoformat(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -6,13 +6,24 @@ Lambda tasks reach the in-process handlers through `patron_tools.local.invoke`."
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import boto3
 
 from patron_tools.local.template import ACCOUNT_ID, ROOT, Template
 
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
 STATE_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+
+# What `patron dev` stops an execution with when it shuts down while the execution runs
+STOPPED_ERROR = "Patron.LocalCloudStopped"
+STOPPED_CAUSE = (
+    "patron dev stopped while this execution was running; the local cloud does not resume executions."
+)
 
 
 @dataclass(frozen=True)
@@ -63,4 +74,30 @@ def create_state_machines(template: Template) -> list[str]:
             name=machine.name, definition=machine.definition, roleArn=machine.role_arn, type=machine.type
         )["stateMachineArn"]
         for machine in state_machines(template)
+    ]
+
+
+def finish_executions(timeout: float) -> int:
+    """Let running executions end for up to `timeout` seconds, then stop the rest as StopExecution does
+    (status ABORTED, error `Patron.LocalCloudStopped`): `patron dev` is shutting down and nothing would
+    run them any further. Returns how many were stopped."""
+    client = boto3.client("stepfunctions")
+    machines = [machine["stateMachineArn"] for machine in client.list_state_machines()["stateMachines"]]
+    deadline = time.monotonic() + timeout
+    while running := _running(client, machines):
+        if time.monotonic() >= deadline:
+            for execution_arn in running:
+                client.stop_execution(executionArn=execution_arn, error=STOPPED_ERROR, cause=STOPPED_CAUSE)
+            return len(running)
+        time.sleep(0.05)
+    return 0
+
+
+def _running(client: SFNClient, machines: list[str]) -> list[str]:
+    paginator = client.get_paginator("list_executions")
+    return [
+        execution["executionArn"]
+        for arn in machines
+        for page in paginator.paginate(stateMachineArn=arn, statusFilter="RUNNING")
+        for execution in page["executions"]
     ]

@@ -7,6 +7,12 @@ import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFi
 const CHANNELS = ["email", "text", "phone"] as const;
 const STATUSES = ["active", "inactive", "canceled"] as const;
 const PAGE_SIZE = 10;
+// the list's ?sample= filter: every customer, only the seeded samples, only the others
+const KINDS = [
+  { value: "", label: "all customers" },
+  { value: "true", label: "samples" },
+  { value: "false", label: "real customers" },
+] as const;
 
 export interface Customer {
   customer_id: string;
@@ -24,6 +30,7 @@ export interface Customer {
   is_loyalty_member?: "y" | "n";
   customer_status?: (typeof STATUSES)[number];
   lifetime_value?: number;
+  sample?: boolean; // set by the server on the customers of POST /seed; read-only
 }
 
 interface CustomerPage {
@@ -236,7 +243,15 @@ function CustomerRow({ customer, onEdit, onDeleted }: { customer: Customer; onEd
 
   return (
     <tr className="border-t border-slate-200 align-top max-md:block max-md:py-2" data-testid="customer-row">
-      <td className="px-3 py-2 font-medium max-md:block max-md:py-1 max-md:text-base">{name}</td>
+      <td className="px-3 py-2 font-medium max-md:block max-md:py-1 max-md:text-base">
+        {name}
+        {customer.sample && (
+          <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900" data-testid="sample-badge"
+            title="A sample customer created by Seed sample customers">
+            sample
+          </span>
+        )}
+      </td>
       <td className={CELL} data-label="E-mail"><span className="min-w-0 break-all">{customer.email_address}</span></td>
       <td className={CELL} data-label="Status">{customer.customer_status}</td>
       <td className={CELL} data-label="Loyalty">{customer.is_loyalty_member === "y" ? "yes" : "no"}</td>
@@ -276,7 +291,7 @@ export function CustomersPage() {
   const api = useApi("crm");
   const [page, setPage] = useState<CustomerPage | null>(null);
   const [tokens, setTokens] = useState<(string | null)[]>([null]); // the token of each page seen so far
-  const [filters, setFilters] = useState({ status: "", email: "" });
+  const [filters, setFilters] = useState({ status: "", email: "", sample: "" });
   const [applied, setApplied] = useState(filters);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [status, setStatus] = useState<Status | null>(null);
@@ -290,6 +305,7 @@ export function CustomersPage() {
     if (token) query.set("next_token", token);
     if (applied.status) query.set("status", applied.status);
     if (applied.email) query.set("email", applied.email);
+    if (applied.sample) query.set("sample", applied.sample);
     try {
       const { data } = await api.get<CustomerPage>(`/customers?${query}`);
       setPage(data);
@@ -345,6 +361,11 @@ export function CustomersPage() {
                 <option key={s} value={s}>{s}</option>
               ))}
             </Select>
+            <Select label="Show" name="sample" value={filters.sample} onChange={(e) => setFilters({ ...filters, sample: e.target.value })}>
+              {KINDS.map((k) => (
+                <option key={k.value} value={k.value}>{k.label}</option>
+              ))}
+            </Select>
             <Field label="Filter by e-mail" type="email" value={filters.email} className="min-w-48 grow"
               onChange={(e) => setFilters({ ...filters, email: e.target.value })} />
             <Button type="submit" variant="secondary">Apply</Button>
@@ -365,7 +386,7 @@ export function CustomersPage() {
                 </tr>
               </thead>
               <tbody className="max-md:block">
-                {page && ordered(page.customers, created, tokens.length === 1 && !applied.status && !applied.email).map((customer) => (
+                {page && ordered(page.customers, created, tokens.length === 1 && !applied.status && !applied.email && !applied.sample).map((customer) => (
                   <CustomerRow
                     key={customer.customer_id}
                     customer={customer}
