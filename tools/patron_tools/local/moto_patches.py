@@ -51,8 +51,8 @@ _MARKERS = ("patron_serialized", "patron_routed", "patron_named", "patron_verifi
 
 @contextmanager
 def unpatched(patch: str) -> Iterator[None]:
-    """moto's own code in place of the workaround `patch` (a function name of this module) for the
-    block: the canary tests show the gap is still there."""
+    """moto's own code in place of the workaround `patch` (a function name of this module, `name.method`
+    for one that replaces several methods) for the block: the canary tests show the gap is still there."""
     owner, attribute, original = _originals[patch]
     patched = getattr(owner, attribute)
     setattr(owner, attribute, original)
