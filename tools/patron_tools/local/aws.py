@@ -36,7 +36,9 @@ class EmbeddedAws:
 
 
 def fake_credentials() -> None:
-    fake = "patron-local"  # moto accepts any credentials
+    """The local cloud's credentials in this process's environment. The endpoint verifies presigned S3
+    URLs with this secret key (`moto_patches.local_secret_key`), the one every local client is given."""
+    fake = "patron-local"  # moto accepts any credentials in an Authorization header
     for name, value in {
         "AWS_ACCESS_KEY_ID": fake,
         "AWS_SECRET_ACCESS_KEY": fake,
@@ -52,9 +54,9 @@ def fake_credentials() -> None:
 def start_aws(host: str, port: int | None) -> EmbeddedAws:
     """Start moto; `port=None` keeps it in-process only (tests)."""
     moto_patches.apply_all()
-    fake_credentials()
     mock = mock_aws(config=MOTO_CONFIG)
     mock.start()
+    fake_credentials()  # after mock_aws, which swaps in its own keys: presigned URLs are verified with ours
     server = None
     if port is not None:
         os.environ["MOTO_PORT"] = str(port)  # moto's ASL interpreter calls services on this port

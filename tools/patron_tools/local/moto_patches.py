@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -46,13 +47,13 @@ def _remember(patch: str, owner: Any, attribute: str) -> Any:
     return original
 
 
-_MARKERS = ("patron_serialized", "patron_routed", "patron_named", "patron_prefixed")
+_MARKERS = ("patron_serialized", "patron_routed", "patron_named", "patron_prefixed", "patron_verified")
 
 
 @contextmanager
 def unpatched(patch: str) -> Iterator[None]:
-    """moto's own code in place of the workaround `patch` (a function name of this module) for the
-    block: the canary tests show the gap is still there."""
+    """moto's own code in place of the workaround `patch` (a function name of this module, `name.method`
+    for one that replaces several methods) for the block: the canary tests show the gap is still there."""
     owner, attribute, original = _originals[patch]
     patched = getattr(owner, attribute)
     setattr(owner, attribute, original)
@@ -343,6 +344,48 @@ def route_event_targets(deliver: EventTargetDelivery) -> None:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
 
 
+# ---------------------------------------------------------------- S3 presigned URLs
+def local_secret_key(access_key: str) -> str:
+    """The secret key a signature by `access_key` is verified with: the key's own secret when the local
+    IAM knows it (`aws iam create-access-key`, STS credentials), else the secret of the process serving
+    the endpoint, which `patron dev` gives every client it starts (`aws.fake_credentials`, each
+    function's environment)."""
+    from moto.iam.models import iam_backends
+
+    for account in list(iam_backends.values()):
+        for backend in list(account.values()):
+            key = backend.access_keys.get(access_key)
+            if key is not None:
+                return str(key.secret_access_key)
+    return os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+
+
+def verify_presigned_requests() -> None:
+    """moto 5.2.5 serves a presigned S3 request whatever its signature, expiry or signed headers (a PUT
+    with `X-Amz-Signature=000…0` stored the object); S3 refuses it. Every S3 request without an
+    `Authorization` header is judged by `s3_auth.refusal` first: S3's error answers it instead."""
+    from moto.s3.responses import S3Response
+
+    from patron_tools.local import s3_auth
+
+    require_checked_moto()
+    for attribute in ("key_response", "bucket_response"):
+        original: Callable[..., Any] = _remember(
+            f"verify_presigned_requests.{attribute}", S3Response, attribute
+        )
+        if getattr(original, "patron_verified", False):
+            continue
+
+        def respond(self: Any, request: Any, full_url: str, headers: Any, _original: Any = original) -> Any:
+            refused = s3_auth.refusal(request.method, full_url, request.headers, local_secret_key)
+            if refused is not None:
+                return refused.response()
+            return _original(self, request, full_url, headers)
+
+        respond.patron_verified = True  # type: ignore[attr-defined]
+        setattr(S3Response, attribute, respond)
+
+
 def dynamodb_table(name: str) -> Any:
     """moto's own table object. Saving and restoring state through it is linear; through the API it is
     not (moto's Scan walks the whole table for each 1 MB page: 49 s for 50,000 items)."""
@@ -465,3 +508,4 @@ def apply_all() -> None:
     page_execution_history()
     filter_log_streams_by_prefix()
     route_event_targets(deliver)
+    verify_presigned_requests()
