@@ -408,7 +408,10 @@ def refresh(name: str) -> None:
     start = text.index(title)
     end = text.find("\n## ", start + len(title))
     path.write_text(
-        text[:start] + f"{title}\n\n{stamp}" + section[len(title) :] + (text[end:] if end > 0 else "\n")
+        text[:start]
+        + f"{title}\n\n{stamp}"
+        + section[len(title) :]
+        + ("\n" + text[end:] if end > 0 else "\n")
     )
     print(section)
 
