@@ -5,6 +5,7 @@ start included, as the REPORT line's `Init Duration`)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.devserver import DevServer  # noqa: E402
+
+from patron_tools.local.environments import PER_FUNCTION  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_WARM_SECONDS", "5"))
 THREADS = (1, 8)
@@ -54,6 +57,42 @@ def measure(make_call: Callable[[], Callable[[], None]], threads: int, seconds: 
     return len(latencies) / (time.monotonic() - started), statistics.median(latencies) * 1000
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(dev: DevServer) -> tuple[float, float, float]:
+    """CPU seconds so far of the `patron dev` process, of its children (the execution environments) and
+    of this process (the clients)."""
+    assert dev.process is not None
+    pid = dev.process.pid
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            children.update(int(child) for child in (task / "children").read_text().split())
+    return cpu_seconds(pid), sum(cpu_seconds(child) for child in children), time.process_time()
+
+
+def measured(
+    dev: DevServer, make_call: Callable[[], Callable[[], None]], threads: int
+) -> tuple[float, float, list[float]]:
+    """`measure`, with the CPU milliseconds per call of `patron dev`, its environments and the clients."""
+    before = cpu_split(dev)
+    started = time.monotonic()
+    rate, p50 = measure(make_call, threads, SECONDS)
+    calls = rate * (time.monotonic() - started)
+    return (
+        rate,
+        p50,
+        [(after - was) * 1000 / calls for was, after in zip(before, cpu_split(dev), strict=True)],
+    )
+
+
 def warm_get() -> str:
     with tempfile.TemporaryDirectory() as directory:
         dev = DevServer(state_dir=Path(directory) / "state")
@@ -79,16 +118,20 @@ def warm_get() -> str:
             # warm-up until the function has the environments the 8-thread rows use (they start two at a time)
             log = dev.state_dir / "logs" / "GetCustomerIdFunction.log"
             deadline = time.monotonic() + 90
-            while _environments(log) < max(THREADS) and time.monotonic() < deadline:
+            while _environments(log) < min(PER_FUNCTION, max(THREADS)) and time.monotonic() < deadline:
                 measure(gateway, max(THREADS), 2.0)
-            rows = []
+            rows, costs = [], []
             for threads in THREADS:
-                raw_rate, raw_p50 = measure(raw, threads, SECONDS)
-                gateway_rate, gateway_p50 = measure(gateway, threads, SECONDS)
+                raw_rate, raw_p50, raw_cpu = measured(dev, raw, threads)
+                gateway_rate, gateway_p50, gateway_cpu = measured(dev, gateway, threads)
                 rows.append(
                     f"| {threads} | {raw_rate:.0f} | {raw_p50:.1f} | {gateway_rate:.0f} | {gateway_p50:.1f} | "
                     f"{gateway_rate / raw_rate:.2f} |"
                 )
+                for name, cpu in (("raw get_item", raw_cpu), ("GET", gateway_cpu)):
+                    costs.append(
+                        f"| {threads} | {name} | {cpu[0]:.2f} | {cpu[1]:.2f} | {cpu[2]:.2f} | {sum(cpu):.2f} |"
+                    )
         finally:
             dev.stop()
     return "\n".join(
@@ -96,7 +139,7 @@ def warm_get() -> str:
             "## Warm GET through `patron dev` vs a raw boto3 `get_item`",
             "",
             "`bench/warm.py`: one `patron dev` (usage plan raised for the run), one id; after a warm-up at",
-            f"{max(THREADS)} threads that leaves the function {max(THREADS)} environments, each row measures {SECONDS:.0f} s of raw `get_item` calls (boto3 against the AWS",
+            f"{max(THREADS)} threads that leaves the function {min(PER_FUNCTION, max(THREADS))} environments (its local cap here), each row measures {SECONDS:.0f} s of raw `get_item` calls (boto3 against the AWS",
             "endpoint, one client per thread), then as long of `GET /ids/customers/{id}` through the gateway (one",
             "HTTP session per thread: gateway → execution environment → the handler's own `get_item` over HTTP).",
             f"Client and server share the machine's {os.cpu_count()} cores. Bar: ratio ≥ 0.60.",
@@ -104,6 +147,15 @@ def warm_get() -> str:
             "| threads | raw get_item per s | raw p50 (ms) | GET per s | GET p50 (ms) | ratio |",
             "|---:|---:|---:|---:|---:|---:|",
             *rows,
+            "",
+            "Where the CPU goes, per call, in the same runs (milliseconds of user + system CPU of each process",
+            "over the row's calls, from /proc): the `patron dev` process (gateway, Runtime API, moto's endpoint,",
+            "logs), the function's execution environments, and the benchmark's own clients. With both cores",
+            "busy (8 threads) the rates follow the total: its ratio bounds the ratio of the rates.",
+            "",
+            "| threads | call | patron dev (ms) | environments (ms) | clients (ms) | total (ms) |",
+            "|---:|---|---:|---:|---:|---:|",
+            *costs,
         ]
     )
 

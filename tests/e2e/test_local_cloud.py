@@ -178,6 +178,21 @@ def test_the_aws_endpoint_shows_the_templates_alarms_topic_functions_and_log_gro
     assert "/aws/lambda/patron" in groups
 
 
+def test_right_after_ready_the_aws_endpoint_already_shows_every_function_and_alarm(
+    fresh_dev: DevServer,
+) -> None:
+    """The functions' Lambda records and the alarms are created once the gateway answers: a client that
+    asks at once waits for them rather than missing them (SPEC §2: ready once everything is provisioned)."""
+    fresh_dev.start("--reset")
+
+    functions = fresh_dev.aws("lambda").list_functions(MaxItems=50)["Functions"]
+    alarms = fresh_dev.aws("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]
+
+    expected = {function.name for function in Template().functions().values()}
+    assert {function["FunctionName"] for function in functions} == expected
+    assert "ids-customers-workflow-failed" in {alarm["AlarmName"] for alarm in alarms}
+
+
 def test_region_provisions_everything_where_a_briefs_commands_look(fresh_dev: DevServer) -> None:
     fresh_dev.start("--region", "eu-central-1")
     put = requests.put(f"{fresh_dev.url}/ids/customers/in-frankfurt", headers=fresh_dev.headers, timeout=10)

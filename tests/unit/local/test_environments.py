@@ -151,6 +151,26 @@ def test_calls_beyond_reserved_concurrency_are_throttled(runtime: ProcessRuntime
     assert outcomes == ["ok", "throttled"]
 
 
+def test_the_local_cap_queues_calls_that_reserved_concurrency_admits(tmp_path: Path) -> None:
+    """Fewer environments than the reserved concurrency (the local cap): a call beyond the cap waits for an
+    environment, as Lambda would have run it; only calls beyond the reservation are throttled."""
+    reserved = function("Reserved", "sleep", reserved_concurrency=2)
+    runtime = ProcessRuntime(
+        {"Reserved": reserved},
+        aws_endpoint="http://127.0.0.1:9",
+        logs=FunctionLogs(tmp_path / "logs", cloudwatch=False),
+        per_function=1,
+        task_root=ROOT,
+    )
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pids = list(pool.map(lambda _: runtime.invoke("Reserved", {"seconds": 0.5}), range(2)))
+    finally:
+        runtime.stop()
+
+    assert pids[0] == pids[1]  # both ran, one after the other, in the one environment
+
+
 def test_log_lines_carry_their_function_and_request_id(runtime: ProcessRuntime, tmp_path: Path) -> None:
     described = runtime.invoke("Describe", {})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -41,6 +42,22 @@ def test_serialized_conditional_writes_create_each_item_exactly_once(dynamodb: A
         created = sum(pool.map(insert, range(48 * 30)))
 
     assert created == 30
+
+
+def test_a_held_service_answers_once_its_resources_exist(cloud: None) -> None:
+    provisioned = threading.Event()
+    moto_patches.hold_services(["sns"], provisioned)
+    answers: list[list[Any]] = []
+    reader = threading.Thread(target=lambda: answers.append(boto3.client("sns").list_topics()["Topics"]))
+    reader.start()
+    reader.join(0.3)  # the reader's request is held: it has not answered, and the topic does not exist yet
+    with moto_patches.unheld():
+        boto3.client("sns").create_topic(Name="alerts")  # the provisioning thread's own calls pass
+    provisioned.set()
+    reader.join()
+
+    assert [topic["TopicArn"].rsplit(":", 1)[1] for topic in answers[0]] == ["alerts"]
+    assert boto3.client("sqs").list_queues()  # other services were never held
 
 
 # ---------------------------------------------------------------- Step Functions, Lambda, EventBridge

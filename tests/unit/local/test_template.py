@@ -40,6 +40,32 @@ def test_a_queue_without_a_name_is_named_by_its_logical_id() -> None:
     assert template.get_att("Queue", "Arn") == "arn:aws:sqs:us-east-1:123456789012:Queue"
 
 
+def test_a_name_resolves_without_the_resources_other_properties() -> None:
+    """A Ref reads the name property only: a property the local cloud cannot resolve (here a Ref to a
+    resource SAM generates) never breaks the name, and the template resolves in linear time."""
+    raw = {
+        "Resources": {
+            "Plan": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": "plan",
+                    "Tags": [{"Key": "stage", "Value": {"Ref": "Api.Stage"}}],
+                },
+            },
+            "Key": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"Tags": [{"Key": "plan", "Value": {"Ref": "Plan"}}]},
+            },
+        }
+    }
+    template = Template(raw)
+
+    assert template.physical_name("Plan") == "plan"
+    assert template.properties("Key") == {
+        "Tags": [{"Key": "plan", "Value": "https://sqs.us-east-1.amazonaws.com/123456789012/plan"}]
+    }
+
+
 def test_sub_join_if_and_pseudo_parameters() -> None:
     template = Template(RAW)
 

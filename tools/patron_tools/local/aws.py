@@ -272,14 +272,25 @@ def create_secrets(template: Template) -> None:
         client.create_secret(Name=template.physical_name(logical_id), SecretString=value)
 
 
+# moto's names of the services whose resources `provision_later` creates
+LATER_SERVICES = ("sns", "logs", "cloudwatch", "awslambda", "iam")
+
+
 def provision(template: Template, api_key: str) -> None:
+    """What a request can need at once: tables, queues, buckets, secrets and the API key (the state
+    machines and rules follow in `LocalCloud.start`)."""
     create_tables(template)
     create_queues(template)
     create_buckets(template)
-    create_monitoring(template)
-    create_functions(template)
     create_secrets(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
+
+
+def provision_later(template: Template) -> None:
+    """What only a client of the AWS endpoint reads (the services of LATER_SERVICES): `patron dev`
+    creates it once it answers, while requests to those services wait (`moto_patches.hold_services`)."""
+    create_monitoring(template)
+    create_functions(template)
 
 
 def api_keys() -> dict[str, str]:

@@ -1,11 +1,13 @@
 """`patron dev`: the whole template in one process. Start order: moto, the functions'
-environment, provisioning, saved state, handlers, then the gateway; stop order is the reverse, and
-state is saved last. Background workers (queue pollers, stream readers, schedules) plug in as
+environment, provisioning, saved state, handlers, then the gateway, and once it answers the resources
+only clients of the AWS endpoint read (`aws.provision_later`); stop order is the reverse, and state is
+saved last. Background workers (queue pollers, stream readers, schedules) plug in as
 `Worker`s started after provisioning and stopped before the state is saved."""
 
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 import os
 import socket
@@ -18,12 +20,14 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from patron_tools.local import aws, events, invoke, sqs, state, stepfunctions, streams
+from patron_tools.local import aws, events, invoke, moto_patches, sqs, state, stepfunctions, streams
 from patron_tools.local.environments import ProcessRuntime
 from patron_tools.local.gateway import Gateway, json_response
-from patron_tools.local.logs import FunctionLogs
+from patron_tools.local.logs import FunctionLogs, terminal
 from patron_tools.local.template import Template
 from patron_tools.local.usage_plan import usage_plan
+
+logger = logging.getLogger("patron_tools.local")
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 EXECUTIONS_FINISH_SECONDS = 5.0  # on shutdown, running executions get this long to end before being stopped
@@ -94,6 +98,10 @@ class LocalCloud:
         # the handlers run here, not on Lambda: no X-Ray daemon to send to, no metrics on stdout
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+        # what no request of the platform's own needs is created once the gateway answers, on a thread
+        # of its own; until it exists, requests to its services wait for it (docs/decisions.md)
+        self.provisioned = threading.Event()
+        moto_patches.hold_services(aws.LATER_SERVICES, self.provisioned)
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
@@ -134,12 +142,25 @@ class LocalCloud:
         self._server: BaseWSGIServer = make_server(self.host, self.port, self.gateway, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
+        self._later = threading.Thread(target=self._provision_later, name="provisioning", daemon=True)
+        self._later.start()
         self.startup_seconds = time.monotonic() - started
         self.ready.set()
+
+    def _provision_later(self) -> None:
+        try:
+            with moto_patches.unheld():
+                aws.provision_later(self.template)
+        except Exception as exc:
+            logger.exception("provisioning failed")
+            terminal(f"patron dev: provisioning the template's monitoring and functions failed: {exc}")
+        finally:
+            self.provisioned.set()
 
     def stop(self) -> None:
         self.ready.clear()
         self._server.shutdown()
+        self._later.join()
         for worker in reversed(self.workers):
             worker.stop()
         stepfunctions.finish_executions(EXECUTIONS_FINISH_SECONDS)

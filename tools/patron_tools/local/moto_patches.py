@@ -7,12 +7,13 @@ fixed upstream)."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from types import SimpleNamespace
@@ -47,7 +48,14 @@ def _remember(patch: str, owner: Any, attribute: str) -> Any:
     return original
 
 
-_MARKERS = ("patron_serialized", "patron_routed", "patron_named", "patron_prefixed", "patron_verified")
+_MARKERS = (
+    "patron_serialized",
+    "patron_routed",
+    "patron_named",
+    "patron_prefixed",
+    "patron_verified",
+    "patron_held",
+)
 
 
 @contextmanager
@@ -496,10 +504,67 @@ def _parser_backend() -> Any:
     return stepfunctions_parser_backends[ACCOUNT_ID][REGION]
 
 
+_held: dict[str, threading.Event] = {}
+_unheld = threading.local()
+HOLD_SECONDS = 120.0  # longest a held request waits (the resources are created in well under a second)
+
+
+def hold_services(services: Iterable[str], until: threading.Event) -> None:
+    """Requests to `services` (moto's service names: "sns", "awslambda", ...), over HTTP or in-process,
+    wait until `until` is set, except those of a thread inside `unheld()`. `patron dev` answers before
+    it has created the resources no request of its own needs (alarms, topics, log groups, the functions'
+    Lambda records); a call that reads one of them waits for it instead of missing it."""
+    from moto.core.responses import BaseResponse
+
+    for service in services:
+        _held[service] = until
+    original: Callable[..., Any] = _remember("hold_services", BaseResponse, "_dispatch")
+    if getattr(original, "patron_held", False):
+        return
+
+    def _dispatch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        until = _held.get(self.service_name)
+        if until is not None and not until.is_set() and not getattr(_unheld, "active", False):
+            until.wait(HOLD_SECONDS)
+        return original(self, *args, **kwargs)
+
+    _dispatch.patron_held = True  # type: ignore[attr-defined]
+    BaseResponse._dispatch = _dispatch  # type: ignore[method-assign]
+
+
+@contextmanager
+def unheld() -> Iterator[None]:
+    """The calls of this thread pass `hold_services`' wait: the thread creating the held resources."""
+    _unheld.active = True
+    try:
+        yield
+    finally:
+        _unheld.active = False
+
+
+def share_botocore_loader() -> None:
+    """One botocore data loader for every botocore session of the process. Each `boto3.Session()`
+    otherwise parses botocore's data files (endpoints.json and the service models) again: moto 5.2.5's
+    EC2 module, which its Step Functions interpreter imports, makes three sessions at import time
+    (`RegionsAndZonesBackend`), about half of that import (0.6 s of `patron dev`'s start on an idle
+    machine). The loader only reads botocore's files, so sharing it changes no answer; sessions with
+    another `data_path` still get a loader of their own."""
+    import botocore.loaders
+    import botocore.session
+
+    require_checked_moto()
+    if getattr(botocore.session.create_loader, "patron_shared", False):
+        return
+    shared = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
+    shared.patron_shared = True  # type: ignore[attr-defined]
+    botocore.session.create_loader = shared
+
+
 def apply_all() -> None:
     from patron_tools.local.events import deliver
 
     require_checked_moto()
+    share_botocore_loader()
     serialize_dynamodb_requests()
     name_executions()
     limit_execution_input()
