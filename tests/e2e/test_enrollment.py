@@ -7,12 +7,12 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 from tests.devserver import DevServer
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -21,14 +21,6 @@ CORS_METHODS = "DELETE,GET,POST,OPTIONS"
 
 def base(server: DevServer) -> str:
     return f"{server.url}/enrollment"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
-        time.sleep(0.2)
-    return result
 
 
 def status_of(server: DevServer, enrollment_id: str) -> dict[str, Any]:
@@ -101,7 +93,7 @@ def test_the_briefs_flow_pending_then_processed(dev: DevServer) -> None:
     assert accepted.json() == {"enrollment_id": enrollment_id, "status": "PENDING"}
     assert status_of(dev, enrollment_id)["status"] == "PENDING"
     done = wait_for(
-        lambda: (s := status_of(dev, enrollment_id))["status"] == "PROCESSED" and s, 30, "PROCESSED"
+        lambda: (s := status_of(dev, enrollment_id))["status"] == "PROCESSED" and s, 30, 0.2, "PROCESSED"
     )
     assert done["processed_at"] > done["created_at"]
     assert done["cpf"] == "12345678900"
@@ -135,7 +127,7 @@ def test_requests_are_answered_at_once_while_the_processor_works(dev: DevServer)
         ids.append(response.json()["enrollment_id"])
 
     assert max(timings) < 1.0, timings
-    wait_for(lambda: all(status_of(dev, i)["status"] == "PROCESSED" for i in ids), 60, "all PROCESSED")
+    wait_for(lambda: all(status_of(dev, i)["status"] == "PROCESSED" for i in ids), 60, 0.2, "all PROCESSED")
 
 
 def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fresh_dev: DevServer) -> None:
@@ -148,7 +140,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fres
 
     sqs.send_message(QueueUrl=work, MessageBody=json.dumps({"enrollment_id": "does-not-exist"}))
 
-    wait_for(lambda: messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 1, 60, "dead-lettered")
+    wait_for(lambda: messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 1, 60, 0.2, "dead-lettered")
     assert messages_in(fresh_dev, "EnrollmentQueue") == 0
 
     # it is kept across a restart, and `patron dlq list` shows it
@@ -178,13 +170,13 @@ def test_a_queued_enrollment_is_processed_after_a_restart(fresh_dev: DevServer) 
         QueueUrl=queue_url(fresh_dev, "EnrollmentQueue"), Attributes={"DelaySeconds": "900"}
     )
     enrollment_id = enroll(fresh_dev).json()["enrollment_id"]
-    wait_for(lambda: messages_in(fresh_dev, "EnrollmentQueue") == 1, 10, "enqueued")
+    wait_for(lambda: messages_in(fresh_dev, "EnrollmentQueue") == 1, 10, 0.2, "enqueued")
 
     assert fresh_dev.stop() == 0
     fresh_dev.start()
 
     assert status_of(fresh_dev, enrollment_id)["status"] == "PENDING"
-    wait_for(lambda: status_of(fresh_dev, enrollment_id)["status"] == "PROCESSED", 30, "PROCESSED")
+    wait_for(lambda: status_of(fresh_dev, enrollment_id)["status"] == "PROCESSED", 30, 0.2, "PROCESSED")
 
 
 def test_the_key_is_required_and_preflights_need_none(dev: DevServer) -> None:

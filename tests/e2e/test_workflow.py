@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from typing import Any
 
 import pytest
 import requests
 from tests.devserver import DevServer
-from tests.workflow import WORKFLOW_ARN, executions_for, wait_for, wait_for_execution
+from tests.polling import finished, wait_for
+from tests.workflow import WORKFLOW_ARN, executions_for, wait_for_execution
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +32,12 @@ def submit(dev: DevServer, customer_id: str) -> dict[str, Any]:
 
 
 def poll(dev: DevServer, name: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
+    def read() -> Any:
         response = requests.get(f"{dev.url}/ids/workflow/executions/{name}", headers=dev.headers, timeout=5)
         assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if body["status"] != "RUNNING":
-            return body
-        assert time.monotonic() < deadline, f"{name} still RUNNING"
-        time.sleep(0.1)
+        return response.json()
+
+    return finished(read, timeout, interval=0.1)
 
 
 def test_first_submit_inserts_the_second_finds_it_also_through_the_aws_endpoint(dev: DevServer) -> None:
