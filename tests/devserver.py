@@ -80,6 +80,12 @@ class DevServer:
             self.process.kill()
             raise
 
+    def patron(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """`patron ARGS --endpoint-url <this server's AWS endpoint>` (an ops command), run as a user runs it."""
+        endpoint = ["--endpoint-url", f"http://127.0.0.1:{self.aws_port}"]
+        command = [sys.executable, "-m", "patron_tools.cli", *args, *endpoint]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
     def aws(self, service: str, region: str = "us-east-1") -> Any:
         return boto3.client(
             service,

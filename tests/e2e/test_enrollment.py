@@ -4,8 +4,6 @@ the template's 4-second processing, the dead-letter queue and `patron dlq`."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -62,19 +60,6 @@ def messages_in(server: DevServer, name: str) -> int:
         "ApproximateNumberOfMessagesDelayed",
     )
     return sum(int(attributes["Attributes"][count]) for count in counts)
-
-
-def patron_dlq(server: DevServer, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "patron_tools.cli",
-        "dlq",
-        *args,
-        "--endpoint-url",
-        f"http://127.0.0.1:{server.aws_port}",
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_the_briefs_flow_pending_then_processed(dev: DevServer) -> None:
@@ -146,7 +131,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fres
     # it is kept across a restart, and `patron dlq list` shows it
     assert fresh_dev.stop() == 0
     fresh_dev.start()
-    listed = patron_dlq(fresh_dev, "list")
+    listed = fresh_dev.patron("dlq", "list")
     assert listed.returncode == 0, listed.stderr
     (line,) = listed.stdout.splitlines()
     letter = json.loads(line)
@@ -155,7 +140,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fres
     assert letter["receive_count"] >= 1
 
     # `patron dlq redrive` sends it back to the queue it came from
-    redriven = patron_dlq(fresh_dev, "redrive")
+    redriven = fresh_dev.patron("dlq", "redrive")
     assert redriven.returncode == 0, redriven.stderr
     assert "moved 1 message(s)" in redriven.stdout
     assert messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 0

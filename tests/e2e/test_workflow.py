@@ -4,8 +4,6 @@ endpoint, CustomerCreated starting the workflow, and firing the schedule on dema
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -115,42 +113,11 @@ def test_a_put_of_a_new_id_starts_exactly_one_execution_and_a_repeat_none(dev: D
 
 
 def test_patron_events_fire_runs_the_disabled_schedule_on_demand(dev: DevServer) -> None:
-    endpoint = f"http://127.0.0.1:{dev.aws_port}"
     sfn = dev.aws("stepfunctions")
     before = len(executions_for("scheduled-check", sfn))
 
-    fired = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patron_tools.cli",
-            "events",
-            "fire",
-            "customer-scan-schedule",
-            "--endpoint-url",
-            endpoint,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    unknown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patron_tools.cli",
-            "events",
-            "fire",
-            "no-such-rule",
-            "--endpoint-url",
-            endpoint,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    fired = dev.patron("events", "fire", "customer-scan-schedule")
+    unknown = dev.patron("events", "fire", "no-such-rule")
 
     assert fired.returncode == 0, fired.stderr
     (line,) = fired.stdout.splitlines()

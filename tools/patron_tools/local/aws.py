@@ -270,13 +270,19 @@ def create_secrets(template: Template) -> None:
         client.create_secret(Name=template.physical_name(logical_id), SecretString=value)
 
 
-def provision(template: Template, api_key: str) -> None:
+def create_stores(template: Template) -> None:
+    """What the handlers' data lives in: the template's tables, queues, buckets and secrets (the unit and
+    integration tests' moto holds these alone)."""
     create_tables(template)
     create_queues(template)
     create_buckets(template)
+    create_secrets(template)
+
+
+def provision(template: Template, api_key: str) -> None:
+    create_stores(template)
     create_monitoring(template)
     create_functions(template)
-    create_secrets(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 
