@@ -41,12 +41,7 @@ def submit(dev: DevServer, **body: Any) -> requests.Response:
 
 
 def wait_done(dev: DevServer, request_id: str, timeout: float = 60) -> dict[str, Any]:
-    def read() -> Any:
-        response = requests.get(f"{dev.url}/privacy/requests/{request_id}", headers=dev.headers, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    return finished(read, timeout, interval=0.1)
+    return finished(lambda: dev.get_json(f"/privacy/requests/{request_id}"), timeout, interval=0.1)
 
 
 def run(dev: DevServer, **body: Any) -> dict[str, Any]:

@@ -22,9 +22,7 @@ def base(server: DevServer) -> str:
 
 
 def status_of(server: DevServer, enrollment_id: str) -> dict[str, Any]:
-    response = requests.get(f"{base(server)}/enrollments/{enrollment_id}", headers=server.headers, timeout=5)
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = server.get_json(f"/enrollment/enrollments/{enrollment_id}")
     return body
 
 

@@ -21,12 +21,7 @@ MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:MarketingPrefe
 
 
 def wait_for_execution(dev: DevServer, name: str, timeout: float = 60) -> dict[str, Any]:
-    def read() -> Any:
-        response = requests.get(f"{dev.url}/marketing/executions/{name}", headers=dev.headers, timeout=10)
-        assert response.status_code == 200
-        return response.json()
-
-    return finished(read, timeout, interval=0.2)
+    return finished(lambda: dev.get_json(f"/marketing/executions/{name}"), timeout, interval=0.2)
 
 
 def stored(dev: DevServer, email: str) -> requests.Response:

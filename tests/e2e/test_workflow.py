@@ -30,12 +30,7 @@ def submit(dev: DevServer, customer_id: str) -> dict[str, Any]:
 
 
 def poll(dev: DevServer, name: str, timeout: float = 30) -> dict[str, Any]:
-    def read() -> Any:
-        response = requests.get(f"{dev.url}/ids/workflow/executions/{name}", headers=dev.headers, timeout=5)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    return finished(read, timeout, interval=0.1)
+    return finished(lambda: dev.get_json(f"/ids/workflow/executions/{name}"), timeout, interval=0.1)
 
 
 def test_first_submit_inserts_the_second_finds_it_also_through_the_aws_endpoint(dev: DevServer) -> None:
