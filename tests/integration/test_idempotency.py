@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from tests.customers import customer_body
 from tests.events import api_event
 
+from patron.crm import models as crm_models
 from patron.crm.handlers import lambda_handler as crm
 from patron.enrollment.handlers import lambda_handler as enrollment
 
@@ -44,6 +46,27 @@ def test_a_retried_create_answers_the_first_answer_and_creates_nothing(post: Pos
 
     assert first[0] == again[0] == 201
     assert again[1] == first[1]  # the same customer_id: nothing created twice
+    assert count(dynamodb, "customers") == 1
+
+
+def test_a_retry_after_the_clock_moved_answers_the_first_answer(
+    post: Post, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a create whose body leaves customer_acquisition_date to the server (its default is "now")
+    body = customer_body()
+    first = post(crm, "/customers", body, key="retry-later")
+
+    # When the client retries the same body a few seconds later
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.now(tz) + timedelta(seconds=5)
+
+    monkeypatch.setattr(crm_models, "datetime", Later)
+    again = post(crm, "/customers", body, key="retry-later")
+
+    # Then it is the same request: the first answer, nothing created twice (the key covers what was sent)
+    assert again == first
     assert count(dynamodb, "customers") == 1
 
 

@@ -70,9 +70,10 @@ def once(
     create: Callable[[], BaseModel],
 ) -> Any:
     """Run `create()` once per (`route`, the API key of `app`'s current request, `key`) and answer its
-    result as JSON (the model dumped in JSON mode). A later call with the same three and an equal `request` answers the stored
-    result without running `create`. Without a key it just runs. Raises Conflict (409) for the same key
-    with a different request, or while the first call with it is still running."""
+    result as JSON (the model dumped in JSON mode). A later call with the same three and an equal
+    `request` (the fields the client sent) answers the stored result without running `create`. Without
+    a key it just runs. Raises Conflict (409) for the same key with a different request, or while the
+    first call with it is still running."""
     if key is None:
         return create().model_dump(mode="json")
     identity = app.current_event.raw_event.get("requestContext", {}).get("identity", {})
@@ -86,7 +87,10 @@ def once(
         return create().model_dump(mode="json")
 
     try:
-        return run(call={"key": [caller, key], "body": request.model_dump(mode="json")})
+        # the fields the client sent, not the defaults filled in on parsing (a creation time would make
+        # every retry a second later "another body")
+        sent = request.model_dump(mode="json", exclude_unset=True)
+        return run(call={"key": [caller, key], "body": sent})
     except IdempotencyValidationError:
         raise Conflict(
             "This Idempotency-Key was already used with a different request body; "
