@@ -43,7 +43,9 @@ lint: setup
 	$(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov --config-file .checkov.yaml -f template.yaml
 	$(UV) tool run --from bandit==$(BANDIT_VERSION) bandit -q -c pyproject.toml -r src tools
 
-openapi: setup
+# the OpenAPI documents, the console's TypeScript types generated from them (openapi-typescript, from
+# web/node_modules) and docs/architecture.md
+openapi: setup web/node_modules/.package-lock.json
 	$(UV) run patron openapi
 	$(UV) run patron architecture
 

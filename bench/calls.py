@@ -56,10 +56,7 @@ def cloud() -> Iterator[Counter[str]]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     aws.moto_patches.apply_all()
     with mock_aws(config=aws.MOTO_CONFIG):
-        aws.create_tables(template)
-        aws.create_queues(template)
-        aws.create_buckets(template)
-        aws.create_secrets(template)
+        aws.create_stores(template)
         made: Counter[str] = Counter()
 
         def count(event_name: str, **_: Any) -> None:

@@ -80,6 +80,18 @@ class DevServer:
             self.process.kill()
             raise
 
+    def get_json(self, path: str) -> Any:
+        """The JSON body of `GET <url><path>` with the API key; fails the test unless it answers 200."""
+        response = requests.get(f"{self.url}{path}", headers=self.headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def patron(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """`patron ARGS --endpoint-url <this server's AWS endpoint>` (an ops command), run as a user runs it."""
+        endpoint = ["--endpoint-url", f"http://127.0.0.1:{self.aws_port}"]
+        command = [sys.executable, "-m", "patron_tools.cli", *args, *endpoint]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
     def aws(self, service: str, region: str = "us-east-1") -> Any:
         return boto3.client(
             service,

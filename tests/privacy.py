@@ -12,6 +12,7 @@ import requests
 from tests.customers import customer_body
 from tests.devserver import DevServer
 from tests.marketing import make_record
+from tests.polling import finished
 
 
 def random_cpf() -> str:
@@ -40,15 +41,7 @@ def submit(dev: DevServer, **body: Any) -> requests.Response:
 
 
 def wait_done(dev: DevServer, request_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = requests.get(f"{dev.url}/privacy/requests/{request_id}", headers=dev.headers, timeout=10)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if body["status"] != "RUNNING":
-            return body
-        assert time.monotonic() < deadline, body
-        time.sleep(0.1)
+    return finished(lambda: dev.get_json(f"/privacy/requests/{request_id}"), timeout, interval=0.1)
 
 
 def run(dev: DevServer, **body: Any) -> dict[str, Any]:

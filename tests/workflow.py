@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import boto3
+from tests.polling import finished
 
 WORKFLOW_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:customers-workflow"
 
 
 def wait_for_execution(execution_arn: str, client: Any = None, timeout: float = 30) -> dict[str, Any]:
     client = client or boto3.client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    while True:
-        described: dict[str, Any] = client.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        assert time.monotonic() < deadline, f"{execution_arn} still RUNNING after {timeout}s"
-        time.sleep(0.05)
+    return finished(lambda: client.describe_execution(executionArn=execution_arn), timeout)
 
 
 def run_workflow(execution_input: Any, client: Any = None) -> dict[str, Any]:
@@ -58,12 +51,3 @@ def task_attempts(execution_arn: str, client: Any = None) -> dict[str, int]:
             assert state is not None
             attempts[state] = attempts.get(state, 0) + 1
     return attempts
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20) -> Any:
-    """Poll `condition` until it returns something truthy; that value."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return value

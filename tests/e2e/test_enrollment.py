@@ -4,15 +4,13 @@ the template's 4-second processing, the dead-letter queue and `patron dlq`."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 from tests.devserver import DevServer
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -23,18 +21,8 @@ def base(server: DevServer) -> str:
     return f"{server.url}/enrollment"
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
-        time.sleep(0.2)
-    return result
-
-
 def status_of(server: DevServer, enrollment_id: str) -> dict[str, Any]:
-    response = requests.get(f"{base(server)}/enrollments/{enrollment_id}", headers=server.headers, timeout=5)
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = server.get_json(f"/enrollment/enrollments/{enrollment_id}")
     return body
 
 
@@ -72,19 +60,6 @@ def messages_in(server: DevServer, name: str) -> int:
     return sum(int(attributes["Attributes"][count]) for count in counts)
 
 
-def patron_dlq(server: DevServer, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "patron_tools.cli",
-        "dlq",
-        *args,
-        "--endpoint-url",
-        f"http://127.0.0.1:{server.aws_port}",
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-
-
 def test_the_briefs_flow_pending_then_processed(dev: DevServer) -> None:
     # Given an age group
     created = ensure_group(dev)
@@ -101,7 +76,7 @@ def test_the_briefs_flow_pending_then_processed(dev: DevServer) -> None:
     assert accepted.json() == {"enrollment_id": enrollment_id, "status": "PENDING"}
     assert status_of(dev, enrollment_id)["status"] == "PENDING"
     done = wait_for(
-        lambda: (s := status_of(dev, enrollment_id))["status"] == "PROCESSED" and s, 30, "PROCESSED"
+        lambda: (s := status_of(dev, enrollment_id))["status"] == "PROCESSED" and s, 30, 0.2, "PROCESSED"
     )
     assert done["processed_at"] > done["created_at"]
     assert done["cpf"] == "12345678900"
@@ -135,7 +110,7 @@ def test_requests_are_answered_at_once_while_the_processor_works(dev: DevServer)
         ids.append(response.json()["enrollment_id"])
 
     assert max(timings) < 1.0, timings
-    wait_for(lambda: all(status_of(dev, i)["status"] == "PROCESSED" for i in ids), 60, "all PROCESSED")
+    wait_for(lambda: all(status_of(dev, i)["status"] == "PROCESSED" for i in ids), 60, 0.2, "all PROCESSED")
 
 
 def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fresh_dev: DevServer) -> None:
@@ -148,13 +123,13 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fres
 
     sqs.send_message(QueueUrl=work, MessageBody=json.dumps({"enrollment_id": "does-not-exist"}))
 
-    wait_for(lambda: messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 1, 60, "dead-lettered")
+    wait_for(lambda: messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 1, 60, 0.2, "dead-lettered")
     assert messages_in(fresh_dev, "EnrollmentQueue") == 0
 
     # it is kept across a restart, and `patron dlq list` shows it
     assert fresh_dev.stop() == 0
     fresh_dev.start()
-    listed = patron_dlq(fresh_dev, "list")
+    listed = fresh_dev.patron("dlq", "list")
     assert listed.returncode == 0, listed.stderr
     (line,) = listed.stdout.splitlines()
     letter = json.loads(line)
@@ -163,7 +138,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_and_can_be_redriven(fres
     assert letter["receive_count"] >= 1
 
     # `patron dlq redrive` sends it back to the queue it came from
-    redriven = patron_dlq(fresh_dev, "redrive")
+    redriven = fresh_dev.patron("dlq", "redrive")
     assert redriven.returncode == 0, redriven.stderr
     assert "moved 1 message(s)" in redriven.stdout
     assert messages_in(fresh_dev, "EnrollmentDeadLetterQueue") == 0
@@ -178,13 +153,13 @@ def test_a_queued_enrollment_is_processed_after_a_restart(fresh_dev: DevServer) 
         QueueUrl=queue_url(fresh_dev, "EnrollmentQueue"), Attributes={"DelaySeconds": "900"}
     )
     enrollment_id = enroll(fresh_dev).json()["enrollment_id"]
-    wait_for(lambda: messages_in(fresh_dev, "EnrollmentQueue") == 1, 10, "enqueued")
+    wait_for(lambda: messages_in(fresh_dev, "EnrollmentQueue") == 1, 10, 0.2, "enqueued")
 
     assert fresh_dev.stop() == 0
     fresh_dev.start()
 
     assert status_of(fresh_dev, enrollment_id)["status"] == "PENDING"
-    wait_for(lambda: status_of(fresh_dev, enrollment_id)["status"] == "PROCESSED", 30, "PROCESSED")
+    wait_for(lambda: status_of(fresh_dev, enrollment_id)["status"] == "PROCESSED", 30, 0.2, "PROCESSED")
 
 
 def test_the_key_is_required_and_preflights_need_none(dev: DevServer) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 import requests
 from tests.devserver import DevServer
 from tests.marketing import BRIEF_EXAMPLE, BRIEF_EXAMPLE_SUMMARY, make_record
+from tests.polling import finished
 
 pytestmark = pytest.mark.e2e
 
@@ -21,15 +21,7 @@ MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:MarketingPrefe
 
 
 def wait_for_execution(dev: DevServer, name: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = requests.get(f"{dev.url}/marketing/executions/{name}", headers=dev.headers, timeout=10)
-        assert response.status_code == 200
-        execution: dict[str, Any] = response.json()
-        if execution["status"] != "RUNNING":
-            return execution
-        assert time.monotonic() < deadline, f"execution {name} still running"
-        time.sleep(0.2)
+    return finished(lambda: dev.get_json(f"/marketing/executions/{name}"), timeout, interval=0.2)
 
 
 def stored(dev: DevServer, email: str) -> requests.Response:

@@ -4,16 +4,14 @@ endpoint, CustomerCreated starting the workflow, and firing the schedule on dema
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import uuid
 from typing import Any
 
 import pytest
 import requests
 from tests.devserver import DevServer
-from tests.workflow import WORKFLOW_ARN, executions_for, wait_for, wait_for_execution
+from tests.polling import finished, wait_for
+from tests.workflow import WORKFLOW_ARN, executions_for, wait_for_execution
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +30,7 @@ def submit(dev: DevServer, customer_id: str) -> dict[str, Any]:
 
 
 def poll(dev: DevServer, name: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = requests.get(f"{dev.url}/ids/workflow/executions/{name}", headers=dev.headers, timeout=5)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if body["status"] != "RUNNING":
-            return body
-        assert time.monotonic() < deadline, f"{name} still RUNNING"
-        time.sleep(0.1)
+    return finished(lambda: dev.get_json(f"/ids/workflow/executions/{name}"), timeout, interval=0.1)
 
 
 def test_first_submit_inserts_the_second_finds_it_also_through_the_aws_endpoint(dev: DevServer) -> None:
@@ -118,42 +108,11 @@ def test_a_put_of_a_new_id_starts_exactly_one_execution_and_a_repeat_none(dev: D
 
 
 def test_patron_events_fire_runs_the_disabled_schedule_on_demand(dev: DevServer) -> None:
-    endpoint = f"http://127.0.0.1:{dev.aws_port}"
     sfn = dev.aws("stepfunctions")
     before = len(executions_for("scheduled-check", sfn))
 
-    fired = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patron_tools.cli",
-            "events",
-            "fire",
-            "customer-scan-schedule",
-            "--endpoint-url",
-            endpoint,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    unknown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patron_tools.cli",
-            "events",
-            "fire",
-            "no-such-rule",
-            "--endpoint-url",
-            endpoint,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    fired = dev.patron("events", "fire", "customer-scan-schedule")
+    unknown = dev.patron("events", "fire", "no-such-rule")
 
     assert fired.returncode == 0, fired.stderr
     (line,) = fired.stdout.splitlines()

@@ -33,3 +33,24 @@ def test_documents_describe_the_platform_error_contract(template: Template) -> N
         "name": "x-api-key",
         "in": "header",
     }
+
+
+def _refs(node: object) -> list[str]:
+    """Every `$ref` value in a JSON document."""
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["$ref"]] if "$ref" in node else []
+    return own + [ref for value in node.values() for ref in _refs(value)]
+
+
+@pytest.mark.parametrize("base_path", [api.base_path for api in Template().apis().values()])
+def test_every_reference_resolves(template: Template, base_path: str) -> None:
+    # a dangling $ref makes client generators (openapi-typescript for the console) refuse the document
+    doc = json.loads(openapi.render(openapi.document(template, base_path)))
+    schemas = doc["components"]["schemas"]
+
+    dangling = {ref for ref in _refs(doc) if ref.removeprefix("#/components/schemas/") not in schemas}
+
+    assert dangling == set()

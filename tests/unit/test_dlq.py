@@ -14,6 +14,12 @@ from patron_tools.cli import main
 from patron_tools.local.template import Template
 
 
+@pytest.fixture(autouse=True)
+def _no_long_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto answers every receive from the whole queue: its final empty long poll would only wait a second
+    monkeypatch.setattr(dlq, "RECEIVE_WAIT_SECONDS", 0)
+
+
 @pytest.fixture
 def sqs(cloud: None) -> Any:
     return boto3.client("sqs")

@@ -70,7 +70,10 @@ def parser() -> argparse.ArgumentParser:
     )
 
     docs = command(
-        commands, "openapi", "write docs/openapi/*.json from the code", lambda a: run_openapi(a.check)
+        commands,
+        "openapi",
+        "write docs/openapi/*.json from the code and web/src/openapi/*.ts from them",
+        lambda a: run_openapi(a.check),
     )
     docs.add_argument("--check", action="store_true", help="fail if the committed documents differ")
     diagram = command(
@@ -323,22 +326,21 @@ def run_events_fire(rule: str, endpoint: str) -> int:
 
 def run_openapi(check: bool) -> int:
     from patron_tools.local import openapi
-    from patron_tools.local.template import Template
+    from patron_tools.local.template import ROOT, Template
 
     template = Template()
-    if not check:
-        for path in openapi.write_all(template):
-            print(f"wrote {path}")
-        return 0
-    stale = [
-        str(openapi.path_of(api.base_path))
-        for api in template.apis().values()
-        if not openapi.path_of(api.base_path).exists()
-        or openapi.path_of(api.base_path).read_text()
-        != openapi.render(openapi.document(template, api.base_path))
-    ]
+    try:
+        if not check:
+            for path in openapi.write_all(template):
+                print(f"wrote {path.relative_to(ROOT)}")
+            return 0
+        stale = openapi.stale(template)
+    except openapi.GeneratorMissing as exc:
+        print(f"patron openapi: {exc}", file=sys.stderr)
+        return 1
     if stale:
-        print("stale OpenAPI documents (run `patron openapi`): " + ", ".join(stale), file=sys.stderr)
+        names = ", ".join(str(path.relative_to(ROOT)) for path in stale)
+        print(f"stale OpenAPI documents or types (run `patron openapi`): {names}", file=sys.stderr)
         return 1
     return 0
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 HOLD_SECONDS = 30  # messages being listed or moved are hidden this long at most
+# a long poll asks every SQS server, so an empty answer means the queue is drained (a short poll samples)
+RECEIVE_WAIT_SECONDS = 1
 
 
 def _receive_all(client: SQSClient, queue_url: str) -> Iterator[list[dict[str, Any]]]:
@@ -21,7 +23,7 @@ def _receive_all(client: SQSClient, queue_url: str) -> Iterator[list[dict[str, A
         response = client.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
+            WaitTimeSeconds=RECEIVE_WAIT_SECONDS,
             VisibilityTimeout=HOLD_SECONDS,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],

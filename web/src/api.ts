@@ -1,5 +1,7 @@
 // The one API client: a fetch wrapper that attaches x-api-key, parses SPEC §1's error shape and
-// sorts every failure into a kind a page can act on.
+// sorts every failure into a kind a page can act on. The API shapes are the types generated from
+// docs/openapi/*.json into ./openapi/ (`patron openapi`); pages import them from there.
+import type { components } from "./openapi/ids";
 
 export type ErrorKind =
   | "network" // the request never got an answer (server down, CORS, offline)
@@ -10,10 +12,8 @@ export type ErrorKind =
   | "conflict" // 409
   | "http"; // anything else (413, 415, 5xx, ...)
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+/** One invalid field of a 400 (`error.details[]`), the same in every API's document. */
+export type FieldError = components["schemas"]["ErrorDetail"];
 
 export class ApiError extends Error {
   readonly kind: ErrorKind;

@@ -70,10 +70,10 @@ def once(
     create: Callable[[], BaseModel],
 ) -> Any:
     """Run `create()` once per (`route`, the API key of `app`'s current request, `key`) and answer its
-    result as JSON (the model dumped in JSON mode). A later call with the same three and an equal `request` (the fields the
-    client set; defaults filled in by the server are not compared) answers the stored result without
-    running `create`. Without a key it just runs. Raises Conflict (409) for the same key
-    with a different request, or while the first call with it is still running."""
+    result as JSON (the model dumped in JSON mode). A later call with the same three and an equal
+    `request` (the fields the client sent) answers the stored result without running `create`. Without
+    a key it just runs. Raises Conflict (409) for the same key with a different request, or while the
+    first call with it is still running."""
     if key is None:
         return create().model_dump(mode="json")
     identity = app.current_event.raw_event.get("requestContext", {}).get("identity", {})
@@ -87,8 +87,8 @@ def once(
         return create().model_dump(mode="json")
 
     try:
-        # the request as the client sent it: fields it left out are not compared, since their defaults
-        # can differ between a request and its retry (a creation time defaulting to now)
+        # the fields the client sent, not the defaults filled in on parsing (a creation time would make
+        # every retry a second later "another body")
         sent = request.model_dump(mode="json", exclude_unset=True)
         return run(call={"key": [caller, key], "body": sent})
     except IdempotencyValidationError:

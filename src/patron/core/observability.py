@@ -3,7 +3,7 @@ POWERTOOLS_* variables of the template.
 
 Every log line goes through `MaskingFormatter`: personal data (e-mail, phone, CPF, dates) is masked in
 the finished record — message, extra keys, exception text, a logged event — whoever logged it; errors
-escaping a handler go through `masked_errors`.
+escaping a handler go through `masked_errors` (with the log context and metrics: `observed`).
 
 No Powertools Tracer: importing it loads aws_xray_sdk, about 150-200 ms of every cold start
 (docs/benchmarks.md). Functions and APIs are traced by X-Ray through `Tracing: Active` and
@@ -52,3 +52,10 @@ def masked_errors(handler: Handler) -> Handler:
             raise type(type(exc).__name__, (Exception,), {"__module__": __name__})(message) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def observed(handler: Handler) -> Handler:
+    """A handler no API fronts (a stream, a queue, a Step Functions task): Powertools' Lambda context in
+    every log line, its metrics flushed when it returns, and an escaping error's message masked
+    (`masked_errors`)."""
+    return masked_errors(logger.inject_lambda_context(metrics.log_metrics(handler)))  # type: ignore[return-value]

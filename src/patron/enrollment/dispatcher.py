@@ -12,14 +12,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core import streams
-from patron.core.observability import logger, masked_errors, metrics
+from patron.core.observability import logger, observed
 from patron.enrollment import service
 from patron.enrollment.wiring import queue
 
 
-@masked_errors
-@logger.inject_lambda_context
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return streams.in_order(event["Records"], dispatch, "enrollment not enqueued; the stream retries from it")
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from patron.core.observability import logger, masked_errors, metrics
+from patron.core.observability import logger, metrics, observed
 from patron.core.settings import settings
 from patron.enrollment import service
 from patron.enrollment.models import ProcessingRequest
@@ -44,9 +44,7 @@ async def record_handler(record: SQSRecord) -> None:
         raise
 
 
-@masked_errors
-@logger.inject_lambda_context
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return async_process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

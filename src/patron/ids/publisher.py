@@ -12,14 +12,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from patron.core import streams
-from patron.core.observability import logger, masked_errors, metrics
+from patron.core.observability import logger, metrics, observed
 from patron.ids import service
 from patron.ids.wiring import events
 
 
-@masked_errors
-@logger.inject_lambda_context
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return streams.in_order(event["Records"], publish, "CustomerCreated not published; the stream retries")
 

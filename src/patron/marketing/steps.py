@@ -1,7 +1,7 @@
 """Step Functions tasks of MarketingPreferencesStateMachine: ValidateData → RemoveDuplicates →
 StoreMarketingInterests. The state between them is a small `PipelineState`; the records travel as JSON
 Lines objects in the batches bucket and each step streams them, so no step holds the whole batch
-(RemoveDuplicates holds one position per customer)."""
+(RemoveDuplicates holds one position per customer). `core.steps.task` makes each a Lambda handler."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from itertools import islice
 from typing import IO, Any
 
 import ijson
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from patron.core.errors import transient_as_retryable
-from patron.core.observability import logger, masked_errors, metrics
+from patron.core.observability import logger, metrics
+from patron.core.steps import task
 from patron.marketing import service
 from patron.marketing.models import REJECTED_SHOWN, ObjectRef, PipelineState, Rejected, Summary
 from patron.marketing.repository import BatchStore, UploadUnusable, is_reference
@@ -30,10 +29,8 @@ JSON_LINES = "application/x-ndjson"
 JSON_PARSER = ijson.get_backend("python")
 
 
-@masked_errors
-@logger.inject_lambda_context
-@transient_as_retryable
-def validate_data(event: Any, context: LambdaContext) -> Any:
+@task()
+def validate_data(event: Any) -> Any:
     """The execution's input (a JSON array inline, or `{"ref"}` to one in S3: a large request or an
     upload) → PipelineState. Raises InvalidBatch when the input is not a JSON array."""
     valid = batches().writer("states")
@@ -60,10 +57,8 @@ def validate_data(event: Any, context: LambdaContext) -> Any:
     return state.model_dump(mode="json")
 
 
-@masked_errors
-@logger.inject_lambda_context
-@transient_as_retryable
-def remove_duplicates(event: Any, context: LambdaContext) -> Any:
+@task()
+def remove_duplicates(event: Any) -> Any:
     """Keeps each e-mail's last record, in the order of last occurrences. Two passes over the records:
     the first (copied to /tmp as it streams) finds each e-mail's last position, the second keeps it."""
     state = PipelineState.model_validate(event)
@@ -86,11 +81,8 @@ def remove_duplicates(event: Any, context: LambdaContext) -> Any:
     return deduplicated.model_dump(mode="json")
 
 
-@masked_errors
-@logger.inject_lambda_context
-@metrics.log_metrics
-@transient_as_retryable
-def store_marketing_interests(event: Any, context: LambdaContext) -> Any:
+@task()
+def store_marketing_interests(event: Any) -> Any:
     """`{"state", "started_at"}` (the execution's start): writes the records as they stream in (25 per
     BatchWriteItem), then deletes again what it stored for an e-mail a privacy request erased since the
     execution started (docs/decisions.md, privacy in flight) → the execution's Summary."""

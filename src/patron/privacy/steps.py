@@ -5,32 +5,12 @@ machine retries with backoff."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from patron.core.errors import transient_as_retryable
-from patron.core.observability import logger, masked_errors, metrics
+from patron.core.steps import Task, task
 from patron.privacy import service
 from patron.privacy.models import FinishInput, Service, TaskInput
 from patron.privacy.wiring import objects, records
-
-Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-def _retried(step: Callable[[dict[str, Any]], dict[str, Any]]) -> Task:
-    @masked_errors
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    @transient_as_retryable
-    @functools.wraps(step)
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        logger.set_correlation_id(event.get("request_id"))  # one request through its five tasks
-        return step(event)
-
-    return handler
 
 
 def privacy_task(name: Service, part: service.Part) -> Task:
@@ -41,9 +21,9 @@ def privacy_task(name: Service, part: service.Part) -> Task:
         result = service.run_part(name, TaskInput.model_validate(event), part, objects())
         return result.model_dump()
 
-    return _retried(step)
+    return task("request_id")(step)  # one request followed through its five tasks
 
 
-@_retried
+@task("request_id")
 def finish(event: dict[str, Any]) -> dict[str, Any]:
     return service.finish(FinishInput.model_validate(event), records(), objects())

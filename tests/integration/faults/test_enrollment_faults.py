@@ -18,7 +18,7 @@ import boto3
 import pytest
 from tests.events import api_event, sqs_record, stream_record
 from tests.faults import ALWAYS, client_error, inject, throttled
-from tests.workflow import wait_for
+from tests.polling import wait_for
 
 from patron.core.settings import settings
 from patron.enrollment import dispatcher, handlers, processor, service

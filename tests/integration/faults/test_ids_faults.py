@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from tests.events import api_event, header
 from tests.faults import answer_lost, client_error, inject, throttled
-from tests.workflow import executions_for, wait_for
+from tests.polling import wait_for
+from tests.workflow import executions_for
 
 from patron.ids import handlers, publisher
 from patron_tools.local.streams import StreamReader

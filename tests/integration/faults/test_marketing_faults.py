@@ -16,7 +16,7 @@ import pytest
 from tests.events import api_event
 from tests.faults import ALWAYS, client_error, inject, instant_retries
 from tests.marketing import make_record
-from tests.workflow import wait_for
+from tests.polling import finished
 
 from patron.marketing import handlers, steps
 
@@ -41,12 +41,9 @@ def run(batch: list[dict[str, Any]], context: Any) -> dict[str, Any]:
     """POST /preferences, then GET /executions/{name} until the execution has finished."""
     name = call(context, "POST", "/preferences", body=batch)["executionName"]
 
-    def finished() -> Any:
-        execution = call(context, "GET", "/executions/{executionName}", {"executionName": name})
-        return execution if execution["status"] != "RUNNING" else None
-
-    result: dict[str, Any] = wait_for(finished, timeout=60)
-    return result
+    return finished(
+        lambda: call(context, "GET", "/executions/{executionName}", {"executionName": name}), timeout=60
+    )
 
 
 def stored(dynamodb: Any) -> list[str]:

@@ -13,7 +13,8 @@ import pytest
 from moto.events.models import EventsBackend
 from tests.events import api_event
 from tests.faults import inject
-from tests.workflow import executions_for, wait_for, wait_for_execution
+from tests.polling import wait_for
+from tests.workflow import executions_for, wait_for_execution
 
 from patron.ids import publisher
 from patron.ids.handlers import lambda_handler

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 from tests.events import api_event
+from tests.polling import finished
 
 from patron.crm import service as crm_service
 from patron.crm.handlers import repository as crm_repository
@@ -92,14 +92,12 @@ def call(method: str, resource: str, **kwargs: Any) -> tuple[int, Any]:
 
 
 def wait_done(request_id: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
+    def read() -> Any:
         status, body = call("GET", "/requests/{request_id}", path_parameters={"request_id": request_id})
         assert status == 200, body
-        if body["status"] != "RUNNING":
-            return dict(body)
-        assert time.monotonic() < deadline, body
-        time.sleep(0.05)
+        return body
+
+    return finished(read, timeout)
 
 
 @pytest.fixture

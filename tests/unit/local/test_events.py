@@ -9,8 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
+from tests.polling import wait_for
 from tests.unit.local import event_handlers
-from tests.workflow import wait_for, wait_for_execution
+from tests.workflow import wait_for_execution
 
 from patron_tools.local import events, invoke, stepfunctions
 from patron_tools.local.lambdas import LambdaRuntime

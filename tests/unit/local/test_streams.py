@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from tests.polling import wait_for
 from tests.unit.local import recording_handlers as handlers
 
 from patron_tools.local import aws
@@ -84,13 +84,6 @@ def put(*ids: str) -> None:
     """One request, so the stream reader sees the records together, in one batch."""
     requests = [{"PutRequest": {"Item": {"id": {"S": item_id}}}} for item_id in ids]
     boto3.client("dynamodb").batch_write_item(RequestItems={"things": requests})
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def delivered_keys() -> list[str]:

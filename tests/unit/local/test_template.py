@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from patron_tools.local import template as template_module
 from patron_tools.local.cloud import EnvironmentConflict, function_environment
 from patron_tools.local.parameters import ParameterError
 from patron_tools.local.template import Template
@@ -129,3 +131,14 @@ def test_the_project_templates_constraints_refuse_bad_values(
     assert str(raised.value).startswith(f"Parameter '{parameter}' ")
     assert refusal in str(raised.value)
     assert repr(value) in str(raised.value)
+
+
+def test_libyaml_reads_the_template_as_the_pure_python_loader_does() -> None:
+    class PurePython(yaml.SafeLoader):
+        pass
+
+    PurePython.add_multi_constructor("!", template_module._construct_tag)
+    with template_module.TEMPLATE_PATH.open() as stream:
+        expected = yaml.load(stream, PurePython)  # noqa: S506 # nosec B506 - a SafeLoader subclass
+
+    assert template_module.load_template() == expected

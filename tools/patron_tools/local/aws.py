@@ -276,13 +276,19 @@ def create_secrets(template: Template) -> None:
 LATER_SERVICES = ("sns", "logs", "cloudwatch", "awslambda", "iam")
 
 
-def provision(template: Template, api_key: str) -> None:
-    """What a request can need at once: tables, queues, buckets, secrets and the API key (the state
-    machines and rules follow in `LocalCloud.start`)."""
+def create_stores(template: Template) -> None:
+    """What the handlers' data lives in: the template's tables, queues, buckets and secrets (the unit and
+    integration tests' moto holds these alone)."""
     create_tables(template)
     create_queues(template)
     create_buckets(template)
     create_secrets(template)
+
+
+def provision(template: Template, api_key: str) -> None:
+    """What a request can need at once: the stores and the API key (the state machines and rules follow in
+    `LocalCloud.start`, the rest in `provision_later`)."""
+    create_stores(template)
     boto3.client("apigateway").create_api_key(name="patron-local", value=api_key, enabled=True)
 
 

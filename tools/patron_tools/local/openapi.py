@@ -1,12 +1,15 @@
 """OpenAPI documents generated from the code: for each API of the template, the Powertools resolvers
 (`app`) of the handler modules its routes run, with the platform's real error contract (400 instead
 of Powertools' 422, API Gateway's 403/413, the API key scheme). Committed under docs/openapi/ and
-drift-tested."""
+drift-tested, with the console's TypeScript types generated from them (web/src/openapi/, by
+openapi-typescript, pinned in web/package.json)."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import shutil
+import subprocess  # nosec B404
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,8 @@ from patron.core.api import ErrorResponse, GatewayError
 from patron_tools.local.template import ROOT, Template
 
 OPENAPI_DIR = ROOT / "docs" / "openapi"
+TYPES_DIR = ROOT / "web" / "src" / "openapi"
+GENERATOR = ROOT / "web" / "node_modules" / "openapi-typescript" / "bin" / "cli.js"
 TITLES = {
     "ids": "Patron ids — customer-ID registry",
     "crm": "Patron crm — customer management",
@@ -64,7 +69,9 @@ def with_platform_contract(doc: dict[str, Any], base_path: str) -> dict[str, Any
     ]
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
+    # Powertools' 422 bodies, replaced by the platform's 400 (ResponseValidationError is listed although no
+    # response uses it, and refers to ValidationError)
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(name, None)
     for model in (ErrorResponse, GatewayError):
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -92,11 +99,59 @@ def path_of(base_path: str, directory: Path = OPENAPI_DIR) -> Path:
     return directory / f"{base_path}.json"
 
 
-def write_all(template: Template, directory: Path = OPENAPI_DIR) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
+class GeneratorMissing(RuntimeError):
+    """web/node_modules lacks openapi-typescript, or node is not on PATH (`make openapi` installs it)."""
+
+
+def typescript(doc: dict[str, Any], base_path: str) -> str:
+    """The TypeScript types of one rendered document, as openapi-typescript writes them (`paths`,
+    `components["schemas"]` ...), under a line naming their source. Raises GeneratorMissing."""
+    node = shutil.which("node")
+    if node is None or not GENERATOR.is_file():
+        raise GeneratorMissing(
+            f"{GENERATOR.relative_to(ROOT)} or node is missing: run `make openapi` (npm ci in web/)"
+        )
+    # node on the openapi-typescript that web/package-lock.json pins; the document on stdin
+    generated = subprocess.run(  # noqa: S603 # nosec B603
+        [node, str(GENERATOR)],
+        input=render(doc),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT / "web",
+    )
+    source = path_of(base_path).relative_to(ROOT)
+    return (
+        f"// generated from {source} by `patron openapi` (openapi-typescript); do not edit\n"
+        + generated.stdout
+    )
+
+
+def types_path_of(base_path: str) -> Path:
+    return TYPES_DIR / f"{base_path}.ts"
+
+
+def generated(template: Template, types: bool = True) -> dict[Path, str]:
+    """Every generated file and its text: docs/openapi/<api>.json and, with `types`, web/src/openapi/<api>.ts."""
+    files = {}
     for api in template.apis().values():
-        path = path_of(api.base_path, directory)
-        path.write_text(render(document(template, api.base_path)))
-        written.append(path)
-    return written
+        doc = document(template, api.base_path)
+        files[path_of(api.base_path)] = render(doc)
+        if types:
+            files[types_path_of(api.base_path)] = typescript(doc, api.base_path)
+    return files
+
+
+def write_all(template: Template) -> list[Path]:
+    files = generated(template)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return list(files)
+
+
+def stale(template: Template) -> list[Path]:
+    """The generated files whose committed text differs from what the code generates now."""
+    return [
+        path for path, text in generated(template).items() if not path.exists() or path.read_text() != text
+    ]

@@ -55,7 +55,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open() as stream:
-        loaded: dict[str, Any] = yaml.load(stream, _CfnLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
+        loaded: dict[str, Any] = yaml.load(stream, _CfnLoader)  # noqa: S506 - a CSafeLoader subclass  # nosec B506
     return loaded
 
 

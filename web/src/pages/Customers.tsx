@@ -1,6 +1,7 @@
 // Brief 003: customers (SPEC §1.2) — paginated list, create, edit, delete, seed.
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, seg } from "../api";
+import type { components } from "../openapi/crm";
 import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
 
@@ -14,29 +15,8 @@ const KINDS = [
   { value: "false", label: "real customers" },
 ] as const;
 
-export interface Customer {
-  customer_id: string;
-  first_name: string;
-  last_name: string;
-  email_address: string;
-  phone_number?: string | null;
-  date_of_birth?: string | null;
-  address?: string | null;
-  city?: string | null;
-  state?: string | null;
-  postal_code?: string | null;
-  customer_acquisition_date?: string;
-  preferred_communication_channels?: string[];
-  is_loyalty_member?: "y" | "n";
-  customer_status?: (typeof STATUSES)[number];
-  lifetime_value?: number;
-  sample?: boolean; // set by the server on the customers of POST /seed; read-only
-}
-
-interface CustomerPage {
-  customers: Customer[];
-  next_token: string | null;
-}
+type Customer = components["schemas"]["Customer"];
+type CustomerPage = components["schemas"]["CustomerPage"];
 
 const TEXT_FIELDS = [
   { name: "first_name", label: "First name", required: true, autoComplete: "given-name" },

@@ -2,24 +2,13 @@
 // PROCESSED by polling GET /enrollments/{id}.
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError, type ApiClient, pollUntil, seg } from "../api";
+import type { components } from "../openapi/enrollment";
 import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, type Status, StatusMessage } from "../ui";
 
-interface AgeGroup {
-  id: string;
-  min_age: number;
-  max_age: number;
-}
-
-interface Enrollment {
-  enrollment_id: string;
-  name?: string;
-  age?: number;
-  cpf?: string;
-  status: "PENDING" | "PROCESSED" | string;
-  created_at?: string;
-  processed_at?: string | null;
-}
+type AgeGroup = components["schemas"]["AgeGroup"];
+type Enrollment = components["schemas"]["Enrollment"];
+type EnrollmentAccepted = components["schemas"]["EnrollmentAccepted"];
 
 /** An integer when the text is one; otherwise the text itself, for the API to refuse and explain. */
 function integerOrText(value: string): number | string {
@@ -177,9 +166,9 @@ export function EnrollmentsPage() {
     setStatus({ tone: "pending", text: "Sending the enrollment…" });
     try {
       const body = { name: draft.name.trim(), age: integerOrText(draft.age), cpf: draft.cpf.trim() };
-      const { data } = await api.post<{ enrollment_id: string; status: string }>("/enrollments", body);
+      const { data } = await api.post<EnrollmentAccepted>("/enrollments", body);
       setStatus({ tone: "success", text: `Enrollment accepted (${data.status}); it is followed below until it is processed.` });
-      setTracked((list) => [{ ...data, name: body.name, age: typeof body.age === "number" ? body.age : undefined }, ...list]);
+      setTracked((list) => [{ ...data, name: body.name, age: Number(body.age) }, ...list]);
       setDraft({ name: "", age: "", cpf: "" });
     } catch (caught) {
       setError(caught);

@@ -1,34 +1,13 @@
 // Brief 002: add, check and delete customer IDs, and run the ids workflow (SPEC §1.1).
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, seg } from "../api";
+import type { components } from "../openapi/ids";
 import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, type Status, StatusMessage } from "../ui";
 
 const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
-interface IdStatus {
-  id: string;
-  exists: boolean;
-  created?: boolean;
-}
-
-interface Deleted {
-  id: string;
-  deleted: boolean;
-}
-
-interface Submitted {
-  executionArn: string;
-  executionName: string;
-  id: string;
-}
-
-interface Execution {
-  status: "RUNNING" | "SUCCEEDED" | "FAILED" | string;
-  id?: string;
-  result?: "Inserted" | "AlreadyExists" | null;
-  error?: unknown;
-}
+type Schemas = components["schemas"];
 
 /** Typing feedback: what the API will say about this id, before it is sent. */
 function idHint(value: string): string | undefined {
@@ -70,17 +49,17 @@ function IdForm({ action, onDone }: { action: Action; onDone: (line: string) => 
     try {
       let result: Status;
       if (action === "add") {
-        const { data } = await api.put<IdStatus>(`/customers/${seg(value)}`);
+        const { data } = await api.put<Schemas["IdRegistration"]>(`/customers/${seg(value)}`);
         result = data.created
           ? { tone: "success", text: `Added ${data.id}.` }
           : { tone: "info", text: `${data.id} was already registered: nothing changed.` };
       } else if (action === "check") {
-        const { data } = await api.get<IdStatus>(`/customers/${seg(value)}`);
+        const { data } = await api.get<Schemas["IdLookup"]>(`/customers/${seg(value)}`);
         result = data.exists
           ? { tone: "success", text: `${data.id} exists.` }
           : { tone: "info", text: `${data.id} was not found.` };
       } else {
-        const { data } = await api.delete<Deleted>(`/customers/${seg(value)}`);
+        const { data } = await api.delete<Schemas["IdDeletion"]>(`/customers/${seg(value)}`);
         result = data.deleted
           ? { tone: "success", text: `Deleted ${data.id}.` }
           : { tone: "info", text: `${data.id} was not found: nothing to delete.` };
@@ -130,7 +109,7 @@ function WorkflowForm({ onDone }: { onDone: (line: string) => void }) {
   const [id, setId] = useState("");
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<Status | null>(null);
-  const [execution, setExecution] = useState<(Execution & { name: string }) | null>(null);
+  const [execution, setExecution] = useState<(Schemas["WorkflowExecution"] & { name: string }) | null>(null);
   const stop = useRef<AbortController | null>(null);
   useEffect(() => () => stop.current?.abort(), []);
 
@@ -144,10 +123,10 @@ function WorkflowForm({ onDone }: { onDone: (line: string) => void }) {
     setExecution(null);
     setStatus({ tone: "pending", text: `Starting the workflow for ${value}…` });
     try {
-      const { data: started } = await api.post<Submitted>("/workflow/submit", { id: value });
+      const { data: started } = await api.post<Schemas["WorkflowStarted"]>("/workflow/submit", { id: value });
       setStatus({ tone: "pending", text: `Execution ${started.executionName} is running…` });
       const final = await pollUntil(
-        async () => (await api.get<Execution>(`/workflow/executions/${seg(started.executionName)}`, controller.signal)).data,
+        async () => (await api.get<Schemas["WorkflowExecution"]>(`/workflow/executions/${seg(started.executionName)}`, controller.signal)).data,
         (e) => e.status !== "RUNNING",
         (e) => setExecution({ ...e, name: started.executionName }),
         { intervalMs: 500, timeoutMs: 60_000, signal: controller.signal },

@@ -2,56 +2,13 @@
 // through an upload first) and its execution is followed until the pipeline's summary is there.
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, putUpload, seg } from "../api";
+import type { components } from "../openapi/marketing";
 import { useApi } from "../session";
 import { csvToRecords, DIRECT_LIMIT_BYTES, EXAMPLE_BATCH, escapedBytes, parseBatch } from "../batch";
 import { Button, Card, errorStatus, Field, NotDeployed, type Status, StatusMessage } from "../ui";
 
-interface Started {
-  executionArn: string;
-  executionName: string;
-}
-
-interface Upload {
-  upload_id: string;
-  upload_url: string;
-  expires_at: string;
-}
-
-interface Summary {
-  received?: number;
-  valid?: number;
-  rejected?: { index: number; errors: unknown }[];
-  rejected_count?: number;
-  rejected_report_url?: string | null;
-  duplicates_removed?: number;
-  stored?: number;
-  opted_out?: number;
-}
-
-interface Execution {
-  status: string;
-  step?: string | null;
-  output?: Summary | string | null;
-  error?: unknown;
-  cause?: unknown;
-}
-
-interface Stored {
-  Email: string;
-  Name: string;
-  MarketingInterests: string[];
-  updated_at?: string;
-}
-
-function summaryOf(output: Execution["output"]): Summary | null {
-  if (output == null) return null;
-  if (typeof output !== "string") return output;
-  try {
-    return JSON.parse(output) as Summary;
-  } catch {
-    return null;
-  }
-}
+type Schemas = components["schemas"];
+type Summary = Schemas["ExecutionSummary"];
 
 function describeReason(reason: unknown): string {
   if (typeof reason === "string") return reason;
@@ -142,13 +99,13 @@ function StoredLookup() {
   const api = useApi("marketing");
   const [email, setEmail] = useState("");
   const [status, setStatus] = useState<Status | null>(null);
-  const [found, setFound] = useState<Stored | null>(null);
+  const [found, setFound] = useState<Schemas["StoredInterests"] | null>(null);
 
   async function find(event: FormEvent) {
     event.preventDefault();
     setFound(null);
     try {
-      const { data } = await api.get<Stored>(`/preferences/${seg(email.trim())}`);
+      const { data } = await api.get<Schemas["StoredInterests"]>(`/preferences/${seg(email.trim())}`);
       setFound(data);
       setStatus({ tone: "success", text: `${data.Name} is opted in.` });
     } catch (error) {
@@ -169,7 +126,7 @@ function StoredLookup() {
       <StatusMessage status={status} testId="preferences-lookup-status" />
       {found && (
         <p className="mt-2 text-sm">
-          Interests: {found.MarketingInterests.length ? found.MarketingInterests.join(", ") : "none"}
+          Interests: {found.MarketingInterests?.length ? found.MarketingInterests.join(", ") : "none"}
           {found.updated_at ? ` (updated ${new Date(found.updated_at).toLocaleString()})` : ""}
         </p>
       )}
@@ -182,7 +139,7 @@ export function MarketingPage() {
   const [text, setText] = useState("");
   const [inputError, setInputError] = useState<string>();
   const [status, setStatus] = useState<Status | null>(null);
-  const [execution, setExecution] = useState<(Execution & { name: string }) | null>(null);
+  const [execution, setExecution] = useState<(Schemas["ExecutionStatus"] & { name: string }) | null>(null);
   const [sent, setSent] = useState<unknown[]>([]);
   const [loaded, setLoaded] = useState<{ records: unknown[]; name: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -234,21 +191,21 @@ export function MarketingPage() {
     setStatus({ tone: "pending", text: `Sending ${batch.length} records…` });
     try {
       const body = JSON.stringify(batch);
-      let started: Started;
+      let started: Schemas["PreferencesAccepted"];
       if (escapedBytes(body) > DIRECT_LIMIT_BYTES) {
         // too large for one request on AWS: upload it to S3, then start the pipeline on the upload
-        const { data: upload } = await api.post<Upload>("/uploads", {});
+        const { data: upload } = await api.post<Schemas["UploadCreated"]>("/uploads", {});
         const megabytes = (new TextEncoder().encode(body).length / 1e6).toFixed(1);
         await putUpload(upload.upload_url, body, (fraction) =>
           setStatus({ tone: "pending", text: `Uploading ${batch.length} records (${megabytes} MB): ${Math.round(fraction * 100)} %` }),
         );
-        started = (await api.post<Started>("/preferences", { upload_id: upload.upload_id })).data;
+        started = (await api.post<Schemas["PreferencesAccepted"]>("/preferences", { upload_id: upload.upload_id })).data;
       } else {
-        started = (await api.post<Started>("/preferences", batch)).data;
+        started = (await api.post<Schemas["PreferencesAccepted"]>("/preferences", batch)).data;
       }
       setStatus({ tone: "pending", text: `Execution ${started.executionName} is running…` });
       const final = await pollUntil(
-        async () => (await api.get<Execution>(`/executions/${seg(started.executionName)}`, controller.signal)).data,
+        async () => (await api.get<Schemas["ExecutionStatus"]>(`/executions/${seg(started.executionName)}`, controller.signal)).data,
         (e) => e.status !== "RUNNING",
         (e) => {
           setExecution({ ...e, name: started.executionName });
@@ -257,7 +214,7 @@ export function MarketingPage() {
         },
         { intervalMs: 1000, timeoutMs: 600_000, signal: controller.signal },
       );
-      const summary = summaryOf(final.output);
+      const summary = final.output ?? null;
       setStatus(
         final.status === "SUCCEEDED"
           ? {
@@ -275,7 +232,7 @@ export function MarketingPage() {
     }
   }
 
-  const summary = execution ? summaryOf(execution.output) : null;
+  const summary = execution ? execution.output ?? null : null;
   return (
     <div className="grid gap-4 lg:grid-cols-[1fr_22rem]">
       <div className="grid min-w-0 content-start gap-4">

@@ -2,10 +2,12 @@
 // download the export. An erase asks for confirmation first: it cannot be undone.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, seg } from "../api";
+import type { components } from "../openapi/privacy";
 import { useApi } from "../session";
 import { Button, Card, errorStatus, Field, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
 
-type RequestType = "export" | "erase";
+type Schemas = components["schemas"];
+type RequestType = Schemas["PrivacyRequest"]["type"];
 type Identifier = "email" | "cpf" | "customer_id" | "id";
 
 const IDENTIFIERS: { name: Identifier; label: string; hint: string }[] = [
@@ -17,22 +19,6 @@ const IDENTIFIERS: { name: Identifier; label: string; hint: string }[] = [
 
 const SERVICES = ["crm", "enrollment", "marketing", "ids"] as const;
 
-interface Accepted {
-  request_id: string;
-  type: RequestType;
-  status: string;
-}
-
-interface PrivacyRequest {
-  request_id: string;
-  type: RequestType;
-  status: "RUNNING" | "SUCCEEDED" | "FAILED";
-  found: Record<(typeof SERVICES)[number], number>;
-  export_url: string | null;
-  submitted_at: string;
-  completed_at: string | null;
-}
-
 export function PrivacyPage() {
   const api = useApi("privacy");
   const [type, setType] = useState<RequestType>("export");
@@ -41,7 +27,7 @@ export function PrivacyPage() {
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<Status | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [request, setRequest] = useState<PrivacyRequest | null>(null);
+  const [request, setRequest] = useState<Schemas["PrivacyRequest"] | null>(null);
   const stop = useRef<AbortController | null>(null);
   useEffect(() => () => stop.current?.abort(), []);
 
@@ -61,10 +47,10 @@ export function PrivacyPage() {
     setRequest(null);
     setStatus({ tone: "pending", text: `Submitting the ${type} request…` });
     try {
-      const { data: accepted } = await api.post<Accepted>("/requests", body());
+      const { data: accepted } = await api.post<Schemas["PrivacyRequestAccepted"]>("/requests", body());
       setStatus({ tone: "pending", text: `Request ${accepted.request_id} is running…` });
       const final = await pollUntil(
-        async () => (await api.get<PrivacyRequest>(`/requests/${seg(accepted.request_id)}`, controller.signal)).data,
+        async () => (await api.get<Schemas["PrivacyRequest"]>(`/requests/${seg(accepted.request_id)}`, controller.signal)).data,
         (r) => r.status !== "RUNNING",
         setRequest,
         { intervalMs: 500, signal: controller.signal },
