@@ -73,6 +73,12 @@ def cancellation_reasons(exc: ClientError) -> list[str | None]:
     return [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
 
 
+def is_missing_object(exc: ClientError) -> bool:
+    """Whether S3 answered that the object is not there: `NoSuchKey` for a GET, a bare 404 (`NotFound`)
+    for a HEAD, which has no body to name the error in."""
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
 def is_transient(exc: BaseException) -> bool:
     """An AWS error worth retrying later: throttling, an outage, a lost connection."""
     if isinstance(exc, ClientError):

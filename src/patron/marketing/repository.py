@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from patron.core.errors import execution_cause
+from patron.core.errors import execution_cause, is_missing_object
 from patron.core.parsing import json_default
 from patron.marketing.models import ObjectRef
 
@@ -185,7 +185,7 @@ class BatchStore:
         try:
             return self.open(ref)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            if is_missing_object(exc):
                 raise UploadUnusable("the input's object no longer exists (it expired)") from None
             raise
 
@@ -224,7 +224,7 @@ class BatchStore:
         try:
             head = self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            if is_missing_object(exc):
                 raise UploadUnusable("no upload with this id: it was never uploaded, or it expired") from None
             raise
         size = head["ContentLength"]

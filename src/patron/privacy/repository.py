@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from patron.core.errors import is_missing_object
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -169,7 +171,7 @@ class RequestObjects:
         try:
             return json.loads(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            if is_missing_object(exc):
                 return None
             raise
 
