@@ -135,7 +135,7 @@ def load() -> str:
             "requests would set the pace); the later PUTs answer 200.",
             f"crm requests cycle over {CUSTOMERS} customers created before the clock starts. Client and server",
             f"share the machine's {os.cpu_count()} cores; each function runs in execution environments of its",
-            "own (up to 2 per core, at most 8, concurrent per function; docs/decisions.md). The usage plan's throttle is raised",
+            "own (up to the cores plus one, at most 8, concurrent per function; docs/decisions.md). The usage plan's throttle is raised",
             f"for the run ({' '.join(PLAN[1::2])}).",
             "",
             f"Errors (a status the operation does not expect, or no response): **{len(errors)}** in {wall:.1f} s"

@@ -50,6 +50,15 @@ def runtime(tmp_path: Path) -> Iterator[ProcessRuntime]:
         function("Fail", "fail"),
         function("Large", "large"),
         function("Reserved", "sleep", reserved_concurrency=1),
+        Function(
+            logical_id="Broken",
+            name="Broken",
+            handler="tests.unit.local.no_such_module.handler",
+            environment={},
+            timeout=10,
+            memory=128,
+            log_group="/aws/lambda/test",
+        ),
     ]
     runtime = ProcessRuntime(
         {f.logical_id: f for f in functions},
@@ -114,6 +123,18 @@ def test_a_handler_that_exits_its_process_fails_that_invocation_only(runtime: Pr
     assert failed.value.error_type == "Runtime.ExitError"
     assert "exit status 3" in failed.value.payload["errorMessage"]
     assert runtime.invoke("Describe", {})["function"] == "Describe"
+
+
+def test_a_module_that_fails_to_import_fails_the_invocation_with_the_init_error(
+    runtime: ProcessRuntime,
+) -> None:
+    with pytest.raises(FunctionError) as failed:
+        runtime.invoke("Broken", {})
+
+    # awslambdaric reports it to the Runtime API's /init/error, then exits
+    assert failed.value.error_type == "Runtime.ImportModuleError"
+    assert failed.value.payload["errorMessage"].startswith(f"RequestId: {failed.value.report.request_id} Error: ")
+    assert "no_such_module" in failed.value.payload["errorMessage"]
 
 
 def test_an_exception_is_the_function_error_lambda_returns(runtime: ProcessRuntime) -> None:

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from patron_tools.local import aws, events, invoke, moto_patches, sqs, state, stepfunctions, streams
 from patron_tools.local.environments import ProcessRuntime
 from patron_tools.local.gateway import Gateway, json_response
 from patron_tools.local.logs import FunctionLogs, terminal
+from patron_tools.local.serving import keep_alive_server
 from patron_tools.local.template import Template
 from patron_tools.local.usage_plan import usage_plan
 
@@ -139,7 +140,7 @@ class LocalCloud:
         )
         for worker in self.workers:
             worker.start()
-        self._server: BaseWSGIServer = make_server(self.host, self.port, self.gateway, threaded=True)
+        self._server: BaseWSGIServer = keep_alive_server(self.host, self.port, self.gateway)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
         self._later = threading.Thread(target=self._provision_later, name="provisioning", daemon=True)

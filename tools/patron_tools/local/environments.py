@@ -18,12 +18,14 @@ API): 6 MB for a synchronous request and response, 1 MB for an asynchronous even
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import datetime as dt
 import json
 import logging
 import os
-import queue
+import selectors
+import signal
 import socket
 import subprocess  # nosec B404 - starts this interpreter on the template's handler
 import sys
@@ -31,11 +33,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+
+import httptools
 
 from patron_tools.local.logs import FunctionLogs, terminal
 from patron_tools.local.template import ACCOUNT_ID, REGION, ROOT, Function
@@ -46,11 +50,10 @@ SYNC_PAYLOAD_BYTES = 6_291_556  # Lambda: synchronous request and response, each
 ASYNC_PAYLOAD_BYTES = 1024 * 1024  # Lambda: asynchronous (InvocationType=Event) request
 INIT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand environment
 IDLE_SECONDS = 300.0  # an environment unused this long is stopped
-# local cap on the environments of one function (the machine's, not AWS's): beyond twice the cores more
-# processes only compete for them (bench/warm.py, 8 client threads on 2 cores: 4 environments served ~140-160
-# warm GETs per second, 8 environments ~105-130, each invocation costing 60 % more CPU); calls beyond the cap
-# wait for a free environment
-PER_FUNCTION = min(8, 2 * (os.cpu_count() or 1))
+# local cap on the environments of one function (the machine's, not AWS's): beyond the cores and one more,
+# processes only compete for them (bench/warm.py, 8 client threads on 2 cores: 8 environments served ~105-130
+# warm GETs per second, 4 ~160-185, 3 ~165-195); calls beyond the cap wait for a free environment
+PER_FUNCTION = min(8, (os.cpu_count() or 1) + 1)
 STARTING_PER_FUNCTION = 2  # cold starts of one function at a time (see ProcessRuntime._acquire)
 STARTING_TOTAL = 4  # cold starts at a time in all
 SPAWN_AFTER_SECONDS = 0.05  # how long a call waits for a busy environment before starting another
@@ -108,24 +111,6 @@ def check_request_size(payload: bytes, asynchronous: bool) -> None:
 
 
 @dataclass
-class Invocation:
-    payload: bytes
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    deadline_ms: int = 0
-    handed: threading.Event = field(default_factory=threading.Event)
-    done: threading.Event = field(default_factory=threading.Event)
-    response: bytes | None = None
-    error: dict[str, Any] | None = None
-
-    def finish(self, response: bytes | None = None, error: dict[str, Any] | None = None) -> None:
-        if self.done.is_set():
-            return
-        self.response, self.error = response, error
-        self.handed.set()
-        self.done.set()
-
-
-@dataclass
 class Report:
     """What the terminal line and the REPORT log line say about one invocation."""
 
@@ -179,89 +164,74 @@ def _recording() -> dict[str, str]:
     return {"PATRON_RECORD_AWS_CALLS": path, "PYTHONPATH": str(Path(__file__).parent / "recording")}
 
 
-class _RuntimeApiHandler(BaseHTTPRequestHandler):
-    """The Runtime API of one environment (next, response, error, init error)."""
+@dataclass
+class RuntimeRequest:
+    """One request of the runtime to its Runtime API."""
 
-    protocol_version = "HTTP/1.1"  # keep-alive: the client holds one connection
-    server: _RuntimeApiServer
+    method: str
+    path: str
+    body: bytes
 
-    def setup(self) -> None:
-        super().setup()
+
+class _RuntimeConnection:
+    """One connection of the runtime to its Runtime API, HTTP/1.1 kept alive (awslambdaric's client holds one;
+    its init-error report opens another). httptools (llhttp, Node.js's parser) parses what arrives."""
+
+    def __init__(self, connection: socket.socket) -> None:
         # without it each answer waits for the client's delayed ACK: 44 ms per invocation, not 0.2 ms
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.socket = connection
+        self.requests: collections.deque[RuntimeRequest] = collections.deque()
+        self._parser = httptools.HttpRequestParser(self)
+        self._url: list[bytes] = []
+        self._body: list[bytes] = []
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+    def receive(self) -> bool:
+        """Read what the runtime sent (parsed into `requests`); False once the connection is closed."""
+        try:
+            data = self.socket.recv(1024 * 1024)
+            if data:
+                self._parser.feed_data(data)
+        except (OSError, httptools.HttpParserError):
+            return False
+        return bool(data)
 
-    def _answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", f"Content-Length: {len(body)}"]
+        head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        with contextlib.suppress(OSError):  # a runtime that is gone fails the invocation on its next read
+            self.socket.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
-    def do_GET(self) -> None:
-        if self.path != f"{RUNTIME_API}/invocation/next":
-            self._answer(404)
-            return
-        invocation = self.server.environment.next_invocation()
-        if invocation is None:  # the environment is stopping
-            self._answer(410)
-            return
-        self._answer(
-            200,
-            invocation.payload,
-            {
-                "Content-Type": "application/json",
-                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": self.server.environment.function_arn,
-                "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}",
-            },
-        )
+    def close(self) -> None:
+        self.socket.close()
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        parts = self.path.removeprefix(RUNTIME_API).strip("/").split("/")
-        environment = self.server.environment
-        if parts == ["init", "error"]:
-            environment.init_failed(_error_document(body))
-        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
-            if parts[2] == "response":
-                environment.complete(parts[1], response=body)
-            else:
-                environment.complete(parts[1], error=_error_document(body))
-        else:
-            self._answer(404)
-            return
-        self._answer(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+    # httptools' callbacks
+    def on_message_begin(self) -> None:
+        self._url, self._body = [], []
+
+    def on_url(self, url: bytes) -> None:
+        self._url.append(url)
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        method = self._parser.get_method().decode()
+        self.requests.append(RuntimeRequest(method, b"".join(self._url).decode(), b"".join(self._body)))
 
 
-class _RuntimeApiServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _Failed(Exception):
+    """The invocation failed before the handler answered: `error` is Lambda's error document."""
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A runtime stopped mid-request (a timeout, a crash, `patron dev` stopping): nothing to report."""
-
-    def __init__(self, environment: Environment) -> None:
-        self.environment = environment
-        super().__init__(("127.0.0.1", 0), _RuntimeApiHandler)
-
-
-def _error_document(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        document = None
-    if not isinstance(document, dict):
-        return {"errorType": "Runtime.Unknown", "errorMessage": body.decode("utf-8", "replace")}
-    return {key: document[key] for key in ("errorType", "errorMessage", "stackTrace") if key in document}
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("errorMessage"))
+        self.error = error
 
 
 class Environment:
     """One execution environment: a runtime process and its Runtime API. `invoke` runs one invocation
-    at a time (the pool guarantees it)."""
+    at a time (the pool guarantees it), and the invoking thread itself answers the runtime's requests:
+    no thread hands an event or a response to another."""
 
     def __init__(
         self,
@@ -275,22 +245,18 @@ class Environment:
         self.function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function.name}"
         self.id = uuid.uuid4().hex
         self.logs = logs
-        self._pending: queue.Queue[Invocation | None] = queue.Queue()
-        self._current: Invocation | None = None
-        self._lock = threading.Lock()
         self.stopped = threading.Event()
-        self.ready = threading.Event()  # the runtime asked for its first invocation: init is over
-        self.init_ms: float | None = None
+        self.init_ms: float | None = None  # set once the runtime asked for its first invocation
         self._on_started = on_started  # called once: init is over (or failed)
         self._started_once = threading.Lock()
         self.request_id: str | None = None  # of the latest invocation: its log lines' tag
-        self._exit_error: dict[str, Any] | None = None
         self.last_used = time.monotonic()
-        self._server = _RuntimeApiServer(self)
-        host, port = self._server.server_address[:2]
-        threading.Thread(
-            target=self._server.serve_forever, name=f"runtime-api:{function.name}", daemon=True
-        ).start()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.setblocking(False)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._listener, selectors.EVENT_READ)
+        self._connections: list[_RuntimeConnection] = []
+        host, port = self._listener.getsockname()[:2]
         variables = {
             **function.environment,
             **reserved_variables(function, f"{host!s}:{port}", aws_endpoint),
@@ -308,69 +274,23 @@ class Environment:
         threading.Thread(target=self._read_output, name=f"logs:{function.name}", daemon=True).start()
         threading.Thread(target=self._watch, name=f"env:{function.name}", daemon=True).start()
 
-    # ------------------------------------------------------------------ the Runtime API's side
-    def next_invocation(self) -> Invocation | None:
-        if not self.ready.is_set():
-            self.init_ms = (time.monotonic() - self._started) * 1000
-            self.ready.set()
-            self._init_over()
-        while not self.stopped.is_set():
-            try:
-                invocation = self._pending.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if invocation is None:
-                return None
-            invocation.deadline_ms = int((time.time() + self.function.timeout) * 1000)
-            with self._lock:
-                self._current = invocation
-            self.request_id = invocation.request_id
-            invocation.handed.set()
-            return invocation
-        return None
-
-    def complete(
-        self, request_id: str, response: bytes | None = None, error: dict[str, Any] | None = None
-    ) -> None:
-        with self._lock:
-            invocation, self._current = self._current, None
-        if invocation is not None and invocation.request_id == request_id:
-            invocation.finish(response, error)
-
-    def init_failed(self, error: dict[str, Any]) -> None:
-        """The handler's module failed to import: the invocation waiting for it fails with that error."""
-        self._exit_error = error
-        self._fail_pending(error)
-
-    # ------------------------------------------------------------------ the invoker's side
     def invoke(self, payload: bytes) -> tuple[bytes, Report]:
         """Run one invocation; its response, or FunctionError. Stops the environment on a timeout."""
-        invocation = Invocation(payload)
-        cold = not self.ready.is_set()
+        request_id = str(uuid.uuid4())
+        cold = self.init_ms is None
         started = time.monotonic()
-        self.logs.start(self.function, self.id, invocation.request_id)
-        self._pending.put(invocation)
-        # an init over 10 s is retried within the invocation on Lambda, bounded by the function's timeout
-        handoff_limit = started + (INIT_SECONDS if cold else 0.0) + self.function.timeout
-        while not invocation.handed.wait(0.05):
-            if self.stopped.is_set() or time.monotonic() > handoff_limit:
-                self.stop()
-                invocation.finish(
-                    error=self._exit_error
-                    or _runtime_error(invocation, "Runtime.Unknown", "init did not finish")
-                )
-        if not invocation.done.wait(self.function.timeout + 0.05):
-            self.stop()
-            invocation.finish(
-                error=_runtime_error(
-                    invocation,
-                    "Sandbox.Timedout",
-                    f"Task timed out after {self.function.timeout:.2f} seconds",
-                )
-            )
+        self.logs.start(self.function, self.id, request_id)
+        response: bytes | None = None
+        error: dict[str, Any] | None = None
+        try:
+            response = self._run(request_id, payload, started)
+        except _Failed as failed:
+            error = failed.error
+        finally:
+            self._init_over()
         self.last_used = time.monotonic()
-        if invocation.error is None and len(invocation.response or b"") > SYNC_PAYLOAD_BYTES:
-            invocation.error = {
+        if error is None and len(response or b"") > SYNC_PAYLOAD_BYTES:
+            error = {
                 "errorType": "Function.ResponseSizeTooLarge",
                 "errorMessage": (
                     f"Response payload size exceeded maximum allowed payload size ({SYNC_PAYLOAD_BYTES} bytes)."
@@ -378,60 +298,129 @@ class Environment:
             }
         report = Report(
             function=self.function.name,
-            request_id=invocation.request_id,
+            request_id=request_id,
             duration_ms=(time.monotonic() - started) * 1000,
             init_ms=self.init_ms if cold else None,
-            error_type=invocation.error.get("errorType") if invocation.error else None,
+            error_type=error.get("errorType") if error else None,
         )
         self.logs.end(self.function, self.id, report)
-        if invocation.error is not None:
-            raise FunctionError(invocation.error, report)
-        return invocation.response or b"null", report
+        if error is not None:
+            raise FunctionError(error, report)
+        return response or b"null", report
 
     def stop(self) -> None:
         if self.stopped.is_set():
             return
         self.stopped.set()
         self._init_over()
-        self._pending.put(None)
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
-        self._server.shutdown()
-        self._server.server_close()
+        # the sockets close with the process; an invocation still reading sees it end (_receive)
 
     # ------------------------------------------------------------------ inside
+    def _run(self, request_id: str, payload: bytes, started: float) -> bytes:
+        """The Runtime API's exchange for one invocation: wait for the runtime's `next` (on a cold start, the
+        end of its init), hand it the event, read its response or error."""
+        cold = self.init_ms is None
+        # an init over 10 s is retried within the invocation on Lambda, bounded by the function's timeout
+        limit = started + (INIT_SECONDS if cold else 0.0) + self.function.timeout
+        while True:
+            connection, request = self._receive(request_id, limit, "init did not finish")
+            if request.method == "GET" and request.path == f"{RUNTIME_API}/invocation/next":
+                break
+            if request.method == "POST" and request.path == f"{RUNTIME_API}/init/error":
+                # the handler's module failed to import: this invocation fails with its error
+                connection.answer(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                raise _Failed(_with_request_id(request_id, _error_document(request.body)))
+            connection.answer(404)
+        if cold:
+            self.init_ms = (time.monotonic() - self._started) * 1000
+            self._init_over()
+        self.request_id = request_id
+        connection.answer(
+            200,
+            payload,
+            {
+                "Content-Type": "application/json",
+                "Lambda-Runtime-Aws-Request-Id": request_id,
+                "Lambda-Runtime-Deadline-Ms": str(int((time.time() + self.function.timeout) * 1000)),
+                "Lambda-Runtime-Invoked-Function-Arn": self.function_arn,
+                "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}",
+            },
+        )
+        deadline = time.monotonic() + self.function.timeout
+        timed_out = f"Task timed out after {self.function.timeout:.2f} seconds"
+        while True:
+            connection, request = self._receive(request_id, deadline, timed_out, "Sandbox.Timedout")
+            if request.method == "POST" and request.path in (
+                f"{RUNTIME_API}/invocation/{request_id}/response",
+                f"{RUNTIME_API}/invocation/{request_id}/error",
+            ):
+                connection.answer(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                if request.path.endswith("/error"):
+                    raise _Failed(_error_document(request.body))
+                return request.body
+            connection.answer(400 if request.path.startswith(f"{RUNTIME_API}/invocation/") else 404)
+
+    def _receive(
+        self, request_id: str, limit: float, late: str, late_type: str = "Runtime.Unknown"
+    ) -> tuple[_RuntimeConnection, RuntimeRequest]:
+        """The runtime's next request, from any of its connections; _Failed when the runtime exits or is
+        stopped, or at `limit` (monotonic seconds), which stops the environment."""
+        while True:
+            for connection in self._connections:
+                if connection.requests:
+                    return connection, connection.requests.popleft()
+            if self.stopped.is_set() or (not self._connections and self.process.poll() is not None):
+                raise _Failed(self._exit_error(request_id))
+            remaining = limit - time.monotonic()
+            if remaining <= 0:
+                self.stop()
+                raise _Failed(_runtime_error(request_id, late_type, late))
+            try:
+                # short waits while no connection is open: the process may be exiting
+                ready = self._selector.select(min(remaining, 0.5 if self._connections else 0.05))
+            except (OSError, ValueError):  # closed by stop()
+                raise _Failed(self._exit_error(request_id)) from None
+            for key, _ in ready:
+                if key.fileobj is self._listener:
+                    with contextlib.suppress(BlockingIOError):
+                        client, _ = self._listener.accept()
+                        client.setblocking(True)  # read only once the selector says so; answers block
+                        accepted = _RuntimeConnection(client)
+                        self._connections.append(accepted)
+                        self._selector.register(accepted.socket, selectors.EVENT_READ, accepted)
+                elif not key.data.receive():  # closed: by the runtime, or by _watch (the process ended)
+                    self._selector.unregister(key.fileobj)
+                    self._connections.remove(key.data)
+                    key.data.close()
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        self.process.wait(timeout=1.0)  # the runtime closed its connection: it is exiting
+
+    def _exit_error(self, request_id: str) -> dict[str, Any]:
+        """Lambda's error for a runtime that ended mid-invocation (its words: "Runtime exited with ...")."""
+        status = self.process.poll()
+        if status is None:
+            return _runtime_error(request_id, "Runtime.Unknown", "the execution environment was stopped")
+        if status < 0:
+            name = signal.Signals(-status).name.removeprefix("SIG").lower()
+            return _runtime_error(request_id, "Runtime.ExitError", f"Runtime exited with signal: {name}")
+        return _runtime_error(
+            request_id, "Runtime.ExitError", f"Runtime exited with error: exit status {status}"
+        )
+
     def _init_over(self) -> None:
         if self._started_once.acquire(blocking=False):
             self._on_started()
 
-    def _fail_pending(self, error: dict[str, Any]) -> None:
-        with self._lock:
-            invocation, self._current = self._current, None
-        pending = [invocation] if invocation is not None else []
-        while True:
-            try:
-                queued = self._pending.get_nowait()
-            except queue.Empty:
-                break
-            if queued is not None:
-                pending.append(queued)
-        for each in pending:
-            each.finish(
-                error={
-                    **error,
-                    "errorMessage": f"RequestId: {each.request_id} Error: {error.get('errorMessage', '')}",
-                }
-            )
-
     def _watch(self) -> None:
-        status = self.process.wait()
-        if not self.stopped.is_set():
-            self._exit_error = self._exit_error or {
-                "errorType": "Runtime.ExitError",
-                "errorMessage": f"Runtime exited with error: exit status {status}",
-            }
-            self._fail_pending(self._exit_error)
-            self.stop()
+        """An environment whose process ended is stopped (the pool no longer hands it invocations) and its
+        sockets closed (an invocation reading them ends: _receive)."""
+        self.process.wait()
+        self.stop()
+        for each in (self._listener, *(connection.socket for connection in self._connections)):
+            each.close()
+        self._selector.close()
 
     def _read_output(self) -> None:
         if self.process.stdout is None:
@@ -440,20 +429,38 @@ class Environment:
             self.logs.line(self.function, self.id, self.request_id, line)
 
 
-def _runtime_error(invocation: Invocation, error_type: str, message: str) -> dict[str, Any]:
-    return {"errorType": error_type, "errorMessage": f"RequestId: {invocation.request_id} Error: {message}"}
+def _error_document(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return {"errorType": "Runtime.Unknown", "errorMessage": body.decode("utf-8", "replace")}
+    return {key: document[key] for key in ("errorType", "errorMessage", "stackTrace") if key in document}
+
+
+def _with_request_id(request_id: str, error: dict[str, Any]) -> dict[str, Any]:
+    return {**error, "errorMessage": f"RequestId: {request_id} Error: {error.get('errorMessage', '')}"}
+
+
+def _runtime_error(request_id: str, error_type: str, message: str) -> dict[str, Any]:
+    return {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
 
 
 class FunctionPool:
     """The environments of one function: idle ones are reused, new ones start up to the cap."""
 
-    def __init__(self, function: Function, cap: int) -> None:
+    def __init__(self, function: Function, cap: int, lock: threading.Lock) -> None:
         self.function = function
         self.cap = cap  # environments at most: the local cap, or the reserved concurrency if lower
         self.reserved = function.reserved_concurrency  # concurrent invocations beyond it are throttled
         self.idle: list[Environment] = []
         self.busy = 0  # environments invoking, cold ones included
         self.starting = 0  # environments in their init phase
+        # the calls waiting for an environment of this function; one is woken per environment freed (waking
+        # every waiter of every function on each release cost 8 client threads on 3 environments ~15 % of
+        # their rate: bench/warm.py)
+        self.changed = threading.Condition(lock)
 
 
 class ProcessRuntime:
@@ -477,16 +484,17 @@ class ProcessRuntime:
         self.logs = logs
         self.total = total
         self.idle_seconds = idle_seconds
+        self._lock = threading.Lock()  # guards every pool's counts and idle list
         self._pools = {
             logical_id: FunctionPool(
                 function,
                 min(per_function, function.reserved_concurrency)
                 if function.reserved_concurrency is not None
                 else per_function,
+                self._lock,
             )
             for logical_id, function in functions.items()
         }
-        self._changed = threading.Condition()
         self._stop = threading.Event()
         self._reaper = threading.Thread(target=self._reap, name="environments", daemon=True)
         self._reaper.start()
@@ -517,12 +525,12 @@ class ProcessRuntime:
     def environments(self, logical_id: str) -> int:
         """How many environments the function has now (idle and busy)."""
         pool = self._pools[logical_id]
-        with self._changed:
+        with self._lock:
             return len(pool.idle) + pool.busy
 
     def stop(self) -> None:
         self._stop.set()
-        with self._changed:
+        with self._lock:
             environments = [environment for pool in self._pools.values() for environment in pool.idle]
             for pool in self._pools.values():
                 pool.idle.clear()
@@ -540,7 +548,7 @@ class ProcessRuntime:
         waited SPAWN_AFTER_SECONDS for one to free up, and never more than STARTING_PER_FUNCTION /
         STARTING_TOTAL at a time (Lambda starts them all at once; it has the CPUs)."""
         asked = time.monotonic()
-        with self._changed:
+        with self._lock:
             while True:
                 pool.idle = [environment for environment in pool.idle if not environment.stopped.is_set()]
                 if pool.idle:
@@ -561,21 +569,26 @@ class ProcessRuntime:
                         pool.busy += 1
                         pool.starting += 1
                         break
-                self._changed.wait(0.05)
+                pool.changed.wait(0.05)
 
         def started() -> None:
-            with self._changed:
+            with self._lock:
                 pool.starting -= 1
-                self._changed.notify_all()
+                self._start_slot_freed()
 
         try:
             return Environment(pool.function, self.aws_endpoint, self.logs, self.task_root, started)
         except Exception:
-            with self._changed:
+            with self._lock:
                 pool.busy -= 1
                 pool.starting -= 1
-                self._changed.notify_all()
+                self._start_slot_freed()
             raise
+
+    def _start_slot_freed(self) -> None:
+        """A cold start ended: a call of any function may now start an environment (called with the lock)."""
+        for pool in self._pools.values():
+            pool.changed.notify_all()
 
     def _starting(self) -> int:
         return sum(pool.starting for pool in self._pools.values())
@@ -593,18 +606,18 @@ class ProcessRuntime:
             environment.stop()
 
     def _release(self, pool: FunctionPool, environment: Environment) -> None:
-        with self._changed:
+        with self._lock:
             pool.busy -= 1
             if not environment.stopped.is_set() and not self._stop.is_set():
                 pool.idle.append(environment)
-            self._changed.notify_all()
+            pool.changed.notify()
         if self._stop.is_set():
             environment.stop()
 
     def _reap(self) -> None:
         while not self._stop.wait(min(self.idle_seconds, 10.0)):
             cutoff = time.monotonic() - self.idle_seconds
-            with self._changed:
+            with self._lock:
                 stale = [env for pool in self._pools.values() for env in pool.idle if env.last_used < cutoff]
                 for pool in self._pools.values():
                     pool.idle = [env for env in pool.idle if env not in stale]

@@ -48,7 +48,8 @@ class FunctionLogs:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._outbox: queue.Queue[tuple[str, str, int, str] | None] = queue.Queue()
+        self._outbox: queue.SimpleQueue[tuple[str, str, int, str]] = queue.SimpleQueue()
+        self._closing = threading.Event()
         self._streams: set[tuple[str, str]] = set()
         self._thread: threading.Thread | None = None
         if cloudwatch:
@@ -65,7 +66,6 @@ class FunctionLogs:
         self._write(function, environment_id, request_id, f"START RequestId: {request_id} Version: $LATEST")
 
     def end(self, function: Function, environment_id: str, report: Report) -> None:
-        self._write(function, environment_id, report.request_id, f"END RequestId: {report.request_id}")
         line = (
             f"REPORT RequestId: {report.request_id}\tDuration: {report.duration_ms:.2f} ms\t"
             f"Memory Size: {function.memory} MB"
@@ -74,7 +74,7 @@ class FunctionLogs:
             line += f"\tInit Duration: {report.init_ms:.2f} ms"
         if report.error_type:
             line += f"\tStatus: error\tError Type: {report.error_type}"
-        self._write(function, environment_id, report.request_id, line)
+        self._write(function, environment_id, report.request_id, f"END RequestId: {report.request_id}", line)
 
     def line(self, function: Function, environment_id: str, request_id: str | None, raw: bytes) -> None:
         """One line the environment wrote (stdout or stderr)."""
@@ -84,7 +84,7 @@ class FunctionLogs:
 
     def close(self) -> None:
         if self._thread is not None:
-            self._outbox.put(None)
+            self._closing.set()
             self._thread.join(timeout=5)
         with self._lock:
             for stream in self._files.values():
@@ -92,57 +92,64 @@ class FunctionLogs:
             self._files.clear()
 
     # ------------------------------------------------------------------ inside
-    def _write(self, function: Function, environment_id: str, request_id: str | None, text: str) -> None:
+    def _write(self, function: Function, environment_id: str, request_id: str | None, *texts: str) -> None:
+        """Append lines to the function's file (at once: tests and `tail -f` read it) and to the outbox."""
         now = time.time()
-        try:
-            message: Any = json.loads(text) if text.startswith("{") else text
-        except ValueError:
-            message = text
-        record = {
-            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
-            "function": function.name,
-            "request_id": request_id,
-            "environment": environment_id,
-            "message": message,
-        }
+        stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+        records = []
+        for text in texts:
+            try:
+                message: Any = json.loads(text) if text.startswith("{") else text
+            except ValueError:
+                message = text
+            record = {
+                "time": stamp,
+                "function": function.name,
+                "request_id": request_id,
+                "environment": environment_id,
+                "message": message,
+            }
+            records.append(json.dumps(record) + "\n")
         with self._lock:
             stream = self._files.get(function.name)
             if stream is None:
                 stream = (self.directory / f"{function.name}.log").open("a", encoding="utf-8")
                 self._files[function.name] = stream
-            stream.write(json.dumps(record) + "\n")
+            stream.write("".join(records))
             stream.flush()
         if self._thread is not None:
-            self._outbox.put(
-                (function.log_group, self.stream_name(function, environment_id), int(now * 1000), text)
-            )
+            stream_name = self.stream_name(function, environment_id)
+            for text in texts:
+                self._outbox.put((function.log_group, stream_name, int(now * 1000), text))
 
     def _ship(self) -> None:
+        """Every FLUSH_SECONDS, what the outbox holds goes to CloudWatch Logs, a PutLogEvents call per stream
+        and BATCH_EVENTS events. The thread sleeps in between: a line written never wakes it, so logging
+        costs an invocation no thread switch."""
         client = boto3.client("logs")
-        stopping = False
-        while not stopping:
+        while True:
+            closing = self._closing.wait(FLUSH_SECONDS)
             batch: dict[tuple[str, str], list[dict[str, Any]]] = {}
-            deadline = time.monotonic() + FLUSH_SECONDS
-            while time.monotonic() < deadline:
+            while True:
                 try:
-                    item = self._outbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                    group, stream, timestamp, text = self._outbox.get_nowait()
                 except queue.Empty:
                     break
-                if item is None:
-                    stopping = True
-                    break
-                group, stream, timestamp, text = item
-                events = batch.setdefault((group, stream), [])
-                events.append({"timestamp": timestamp, "message": text})
-                if len(events) >= BATCH_EVENTS:
-                    break
+                batch.setdefault((group, stream), []).append({"timestamp": timestamp, "message": text})
             for (group, stream), events in batch.items():
                 events.sort(key=lambda event: event["timestamp"])  # PutLogEvents wants them in order
                 try:
                     self._ensure(client, group, stream)
-                    client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+                    for start in range(0, len(events), BATCH_EVENTS):
+                        client.put_log_events(
+                            logGroupName=group,
+                            logStreamName=stream,
+                            logEvents=events[start : start + BATCH_EVENTS],
+                        )
                 except Exception:
                     logger.exception("shipping logs to CloudWatch Logs failed", extra={"group": group})
+            if closing:
+                return
 
     def _ensure(self, client: Any, group: str, stream: str) -> None:
         if (group, stream) in self._streams:
