@@ -133,7 +133,9 @@ def test_a_module_that_fails_to_import_fails_the_invocation_with_the_init_error(
 
     # awslambdaric reports it to the Runtime API's /init/error, then exits
     assert failed.value.error_type == "Runtime.ImportModuleError"
-    assert failed.value.payload["errorMessage"].startswith(f"RequestId: {failed.value.report.request_id} Error: ")
+    assert failed.value.payload["errorMessage"].startswith(
+        f"RequestId: {failed.value.report.request_id} Error: "
+    )
     assert "no_such_module" in failed.value.payload["errorMessage"]
 
 
