@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from patron_tools.local.serving import DRAIN_BYTES, keep_alive_server
+from patron_tools.local import serving
+from patron_tools.local.serving import keep_alive_server
 
 
 def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -90,9 +91,21 @@ def test_a_client_that_asks_to_close_has_its_connection_closed(port: int) -> Non
     assert response.will_close
 
 
-def test_a_body_too_large_to_drain_closes_the_connection(port: int) -> None:
+def test_a_body_over_api_gateway_s_limit_gets_its_answer_and_the_connection_serves_on(port: int) -> None:
+    # the gateway answers 413 without reading such a body: the client, which sent all of it first, must
+    # still read that answer, not a reset connection
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    _, answer = request(connection, "POST", "/ignore", body=b"x" * (DRAIN_BYTES + 1))
+    _, first = request(connection, "POST", "/ignore", body=b"x" * (12 * 1024 * 1024))
+    _, second = request(connection, "GET", "/after")
+
+    assert first["path"] == "/ignore"
+    assert (second["path"], second["port"]) == ("/after", first["port"])
+
+
+def test_a_body_past_draining_closes_the_connection(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serving, "DRAIN_BYTES", 1024)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    _, answer = request(connection, "POST", "/ignore", body=b"x" * 4096)
 
     assert answer["path"] == "/ignore"
     with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):

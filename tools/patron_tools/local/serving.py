@@ -7,7 +7,7 @@ own cost of a warm GET (bench/warm.py, docs/decisions.md). `KeepAliveRequestHand
 request parsing and WSGI environ, and answers in its own `run_wsgi`: the body is read through a stream that
 stops at its end (Content-Length or the last chunk), what the application left unread is drained, and the
 connection, with the thread serving it, serves the client's next request. It closes when the client asks
-(`Connection: close`, HTTP/1.0), when a body is too large to drain, or when it has been idle for
+(`Connection: close`, HTTP/1.0), when a body is past draining (DRAIN_BYTES), or when it has been idle for
 IDLE_SECONDS."""
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from werkzeug.wsgi import LimitedStream
 
 logger = logging.getLogger("patron_tools.local")
 
-DRAIN_BYTES = 11 * 1024 * 1024  # unread body drained at most (API Gateway's payload limit is 10 MB)
+# unread body drained at most: werkzeug's own bound. A client sends its whole body before it reads the
+# answer (a 413 for anything over API Gateway's 10 MB), so closing with body unread would reset the
+# connection under it, and it would see an error instead of the answer
+DRAIN_BYTES = 10 * 1024**3
 IDLE_SECONDS = 60.0  # a connection idle this long is closed, and its thread ends
 NO_BODY = {204, 304}  # and 1xx: statuses whose responses have no body (RFC 9112 §6.3)
 
