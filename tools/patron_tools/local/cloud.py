@@ -107,7 +107,7 @@ class LocalCloud:
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
         state.load_secrets(self.state_dir, self.secret_names())
-        self.logs = FunctionLogs(self.state_dir / "logs")
+        self.logs = FunctionLogs(self.state_dir / "logs", ready=self.provisioned)
         # execution environments start on each function's first invocation
         self.runtime = ProcessRuntime(
             self.template.functions(),
