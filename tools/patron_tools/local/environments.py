@@ -202,6 +202,10 @@ class _RuntimeConnection:
         with contextlib.suppress(OSError):  # a runtime that is gone fails the invocation on its next read
             self.socket.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
+    def accepted(self) -> None:
+        """The Runtime API's answer to a response or an error the runtime posted."""
+        self.answer(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+
     def close(self) -> None:
         self.socket.close()
 
@@ -330,7 +334,7 @@ class Environment:
                 break
             if request.method == "POST" and request.path == f"{RUNTIME_API}/init/error":
                 # the handler's module failed to import: this invocation fails with its error
-                connection.answer(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                connection.accepted()
                 raise _Failed(_with_request_id(request_id, _error_document(request.body)))
             connection.answer(404)
         if cold:
@@ -356,7 +360,7 @@ class Environment:
                 f"{RUNTIME_API}/invocation/{request_id}/response",
                 f"{RUNTIME_API}/invocation/{request_id}/error",
             ):
-                connection.answer(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                connection.accepted()
                 if request.path.endswith("/error"):
                     raise _Failed(_error_document(request.body))
                 return request.body
@@ -444,7 +448,7 @@ def _with_request_id(request_id: str, error: dict[str, Any]) -> dict[str, Any]:
 
 
 def _runtime_error(request_id: str, error_type: str, message: str) -> dict[str, Any]:
-    return {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
+    return _with_request_id(request_id, {"errorType": error_type, "errorMessage": message})
 
 
 class FunctionPool:
