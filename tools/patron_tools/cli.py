@@ -262,6 +262,11 @@ def run_dev(args: argparse.Namespace) -> int:
         f"  {'aws':<11} http://{args.host}:{args.aws_port}   (aws --endpoint-url ...)",
         "",
         f"  x-api-key   {cloud.api_key}",
+        *(
+            [f"  sign in     admin / {cloud.admin_password}   (TOKEN=$(uv run patron token))"]
+            if cloud.identity is not None
+            else []
+        ),
         f"  state       {args.state_dir.resolve()}",
         "",
         "Ctrl-C to stop.",

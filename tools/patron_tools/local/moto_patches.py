@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.metadata import version
 from types import SimpleNamespace
 from typing import Any
@@ -55,6 +56,7 @@ _MARKERS = (
     "patron_prefixed",
     "patron_verified",
     "patron_held",
+    "patron_signed",
 )
 
 
@@ -402,6 +404,119 @@ def dynamodb_table(name: str) -> Any:
     from patron_tools.local.template import ACCOUNT_ID, REGION
 
     return dynamodb_backends[ACCOUNT_ID][REGION].get_table(name)
+
+
+_signing_key: list[Any] = []
+
+
+def sign_cognito_tokens(private_jwk: dict[str, Any]) -> None:
+    """moto 5.2.5 signs the tokens of every user pool with one RSA key shipped inside moto
+    (`cognitoidp/resources/jwks-private.json`, kid "dummy") and publishes its public half: anyone with moto
+    installed can mint a token that verifies. The local pools sign with `private_jwk` (the state
+    directory's own key) instead, and `/<pool>/.well-known/jwks.json` publishes its public half."""
+    from joserfc.jwk import RSAKey
+    from moto.cognitoidp.models import CognitoIdpUserPool
+    from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
+
+    require_checked_moto()
+    key = RSAKey.import_key(private_jwk)
+    _signing_key[:] = [key]
+    public = {**key.as_dict(private=False), "kid": "dummy", "alg": "RS256", "use": "sig"}  # moto's header kid
+    CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps({"keys": [public]}).encode()
+    for pool in _user_pools():
+        pool.json_web_key = key
+    original: Callable[..., Any] = _remember("sign_cognito_tokens", CognitoIdpUserPool, "__init__")
+    if getattr(original, "patron_signed", False):
+        return
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if _signing_key:
+            self.json_web_key = _signing_key[0]
+
+    __init__.patron_signed = True  # type: ignore[attr-defined]
+    CognitoIdpUserPool.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _user_pools() -> list[Any]:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from patron_tools.local.template import ACCOUNT_ID, REGION
+
+    return list(cognitoidp_backends[ACCOUNT_ID][REGION].user_pools.values())
+
+
+def cognito_user_pool(pool_id: str) -> Any:
+    """moto's user pool object: its app clients, users and signing key."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from patron_tools.local.template import ACCOUNT_ID, REGION
+
+    return cognitoidp_backends[ACCOUNT_ID][REGION].user_pools[pool_id]
+
+
+@dataclass(frozen=True)
+class AppClient:
+    client_id: str
+    secret: str | None  # None for a public client
+    config: dict[str, Any]  # its CreateUserPoolClient parameters (AllowedOAuthFlows, AllowedOAuthScopes, ...)
+
+
+def cognito_app_clients(pool_id: str) -> dict[str, AppClient]:
+    """A pool's app clients with their secrets (the API shows a secret, but the token endpoint needs it on
+    every request, and a restart must keep it)."""
+    return {
+        client_id: AppClient(
+            client_id, client.secret if client.generate_secret else None, client.extended_config
+        )
+        for client_id, client in cognito_user_pool(pool_id).clients.items()
+    }
+
+
+def restore_client_secret(pool_id: str, client_id: str, secret: str) -> bool:
+    client = cognito_user_pool(pool_id).clients.get(client_id)
+    if client is None:
+        return False  # a client the template no longer has is gone
+    client.secret = secret
+    return True
+
+
+def cognito_signing_key(pool_id: str) -> Any:
+    return cognito_user_pool(pool_id).json_web_key
+
+
+def cognito_users(pool_id: str) -> list[dict[str, Any]]:
+    """Every user of a pool as `restore_cognito_user` takes it back: the API never returns a password, and a
+    user made again through it would get a new `sub` (the principal privacy records name)."""
+    return [
+        {
+            "username": user.username,
+            "sub": user.id,
+            "password": user.password,
+            "status": str(getattr(user.status, "value", user.status)),
+            "enabled": user.enabled,
+            "attributes": [a for a in user.attributes if a["Name"] != "sub"],
+            "groups": sorted(group.group_name for group in user.groups),
+        }
+        for user in cognito_user_pool(pool_id).users.values()
+    ]
+
+
+def restore_cognito_user(pool_id: str, record: dict[str, Any]) -> None:
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    pool = cognito_user_pool(pool_id)
+    user = CognitoIdpUser(
+        pool_id, record["username"], record["password"], record["status"], record["attributes"]
+    )
+    user.id = record["sub"]
+    user.update_attributes([{"Name": "sub", "Value": record["sub"]}])
+    user.enabled = record["enabled"]
+    pool.users[user.username] = user
+    for name in record["groups"]:
+        if name in pool.groups:
+            pool.groups[name].users.add(user)
+            user.groups.add(pool.groups[name])
 
 
 # ---------------------------------------------------------------- internals the local cloud reads
