@@ -45,7 +45,7 @@ def route_resource(resource: str) -> str:
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = APIGatewayAuthorizerRequestEvent(event)
-    token = bearer_token(request.get_header_value("Authorization", case_sensitive=False))
+    token = bearer_token(request.headers.get("Authorization"))  # Powertools: case-insensitive
     if token is None:
         raise Unauthorized()
     try:

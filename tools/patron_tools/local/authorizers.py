@@ -90,7 +90,7 @@ class Authorizers:
         if cached is not None and cached.expires > now:
             return self._judged(cached, event)
         decision = self._call(authorizer, event)
-        if decision.status in (200, 403) and authorizer.ttl_seconds > 0:
+        if decision.status == 200 and authorizer.ttl_seconds > 0:  # policies are cached, failures not
             with self._lock:
                 if len(self._cache) >= CACHE_ENTRIES:
                     self._cache.pop(next(iter(self._cache)))
