@@ -154,7 +154,7 @@ def test_a_machine_client_is_allowed_by_its_scopes() -> None:
     ],
 )
 def test_anything_but_a_valid_access_token_of_the_pool_is_unauthorized(authorization: str | None) -> None:
-    with pytest.raises(handlers.Unauthorized, match="^Unauthorized$"):
+    with pytest.raises(handlers.Unauthorized, match=r"^Unauthorized$"):
         authorize(request(authorization))
 
 

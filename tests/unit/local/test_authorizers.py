@@ -29,7 +29,11 @@ class FakeRuntime:
         return self.answer
 
 
-def event(path: str = "/customers/a-1", token: str | None = "t1", method: str = "GET") -> dict[str, Any]:
+def event(
+    path: str = "/customers/a-1",
+    token: str | None = "t1",  # noqa: S107 - a fake bearer token
+    method: str = "GET",
+) -> dict[str, Any]:
     return {
         "resource": "/customers/{id}",
         "path": path,

@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import os
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -57,6 +58,7 @@ _MARKERS = (
     "patron_verified",
     "patron_held",
     "patron_signed",
+    "patron_srp",
 )
 
 
@@ -396,6 +398,74 @@ def verify_presigned_requests() -> None:
         setattr(S3Response, attribute, respond)
 
 
+# ---------------------------------------------------------------- Cognito
+def verify_srp() -> None:
+    """moto 5.2.5's USER_SRP_AUTH checks no password: InitiateAuth answers PASSWORD_VERIFIER with a
+    random SALT and SRP_B, and RespondToAuthChallenge accepts any PASSWORD_CLAIM_SIGNATURE (the
+    session is found by PASSWORD_CLAIM_SECRET_BLOCK). It also sends the user's `sub` as
+    USER_ID_FOR_SRP, where Cognito sends the actual username, which clients answer as USERNAME (moto
+    then finds no user). Here the challenge is Cognito's SRP (`cognito_srp`): the SECRET_BLOCK is the
+    session, a wrong signature, or an answer for another USERNAME, is refused with "Incorrect username
+    or password.", and a proven one goes on to moto's own steps (NEW_PASSWORD_REQUIRED, MFA, tokens).
+    AdminRespondToAuthChallenge goes through RespondToAuthChallenge; moto's AdminInitiateAuth offers
+    no SRP."""
+    from moto.cognitoidp.exceptions import (
+        InvalidParameterException,
+        NotAuthorizedError,
+        ResourceNotFoundError,
+    )
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    from patron_tools.local import cognito_srp
+
+    require_checked_moto()
+    initiate: Callable[..., Any] = _remember("verify_srp.initiate_auth", CognitoIdpBackend, "initiate_auth")
+    respond: Callable[..., Any] = _remember(
+        "verify_srp.respond_to_auth_challenge", CognitoIdpBackend, "respond_to_auth_challenge"
+    )
+    if getattr(initiate, "patron_srp", False):
+        return
+
+    def initiate_auth(self: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
+        answer: dict[str, Any] = initiate(self, client_id, auth_flow, auth_parameters)
+        if answer.get("ChallengeName") != "PASSWORD_VERIFIER":
+            return answer
+        username, pool = self.sessions.pop(answer["Session"])
+        user = self.admin_get_user(pool.id, username)
+        # a user without a password (moto allows one) gets a challenge no password answers
+        password = user.password if user.password is not None else secrets.token_hex(32)
+        try:
+            challenge = cognito_srp.open_challenge(pool.id, user.username, password, auth_parameters["SRP_A"])
+        except ValueError:
+            raise InvalidParameterException("Invalid SRP_A") from None
+        cognito_srp.challenges.put(challenge)
+        self.sessions[challenge.secret_block] = (username, pool)
+        parameters = {**answer["ChallengeParameters"], **challenge.parameters()}
+        return {**answer, "Session": challenge.secret_block, "ChallengeParameters": parameters}
+
+    def respond_to_auth_challenge(
+        self: Any, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
+    ) -> Any:
+        if challenge_name == "PASSWORD_VERIFIER":
+            block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+            challenge = cognito_srp.challenges.take(block)
+            if challenge is None:  # no challenge of ours: unknown to moto too, or a session of another flow
+                raise ResourceNotFoundError(block)
+            if not challenge.proves(
+                challenge_responses.get("USERNAME") or "",
+                challenge_responses.get("TIMESTAMP") or "",
+                challenge_responses.get("PASSWORD_CLAIM_SIGNATURE") or "",
+            ):
+                self.sessions.pop(block, None)
+                raise NotAuthorizedError("Incorrect username or password.")
+        return respond(self, session, client_id, challenge_name, challenge_responses)
+
+    initiate_auth.patron_srp = True  # type: ignore[attr-defined]
+    respond_to_auth_challenge.patron_srp = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
+    CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign]
+
+
 def dynamodb_table(name: str) -> Any:
     """moto's own table object. Saving and restoring state through it is linear; through the API it is
     not (moto's Scan walks the whole table for each 1 MB page: 49 s for 50,000 items)."""
@@ -689,3 +759,4 @@ def apply_all() -> None:
     filter_log_streams_by_prefix()
     route_event_targets(deliver)
     verify_presigned_requests()
+    verify_srp()
