@@ -124,6 +124,11 @@ def test_a_temporary_password_is_proven_before_new_password_required(pool: Pool)
     )
 
     assert required["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    # what amazon-cognito-identity-js parses (JSON.parse) before it calls newPasswordRequired
+    parameters = required["ChallengeParameters"]
+    assert json.loads(parameters["requiredAttributes"]) == []
+    assert "sub" not in json.loads(parameters["userAttributes"])
+    assert parameters["USER_ID_FOR_SRP"] == "carol"
     assert signed_in_as(changed) == "carol"
     assert signed_in_as(pool.sign_in("carol", "Brand-new-pass-3!")) == "carol"
 

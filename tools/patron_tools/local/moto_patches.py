@@ -426,10 +426,26 @@ def verify_srp() -> None:
     if getattr(initiate, "patron_srp", False):
         return
 
+    def new_password_challenge(self: Any, answer: dict[str, Any]) -> dict[str, Any]:
+        """NEW_PASSWORD_REQUIRED with the parameters Cognito sends and clients read (amazon-cognito-identity-js
+        parses `userAttributes` and `requiredAttributes`; moto 5.2.5 sends only USERNAME)."""
+        if answer.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
+            return answer
+        username, pool = self.sessions[answer["Session"]]
+        user = self.admin_get_user(pool.id, username)
+        attributes = {a["Name"]: a["Value"] for a in user.attributes if a["Name"] != "sub"}
+        parameters = {
+            **answer.get("ChallengeParameters", {}),
+            "USER_ID_FOR_SRP": user.username,
+            "userAttributes": json.dumps(attributes),
+            "requiredAttributes": "[]",
+        }
+        return {**answer, "ChallengeParameters": parameters}
+
     def initiate_auth(self: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
         answer: dict[str, Any] = initiate(self, client_id, auth_flow, auth_parameters)
         if answer.get("ChallengeName") != "PASSWORD_VERIFIER":
-            return answer
+            return new_password_challenge(self, answer)
         username, pool = self.sessions.pop(answer["Session"])
         user = self.admin_get_user(pool.id, username)
         # a user without a password (moto allows one) gets a challenge no password answers
@@ -458,7 +474,9 @@ def verify_srp() -> None:
             ):
                 self.sessions.pop(block, None)
                 raise NotAuthorizedError("Incorrect username or password.")
-        return respond(self, session, client_id, challenge_name, challenge_responses)
+        return new_password_challenge(
+            self, respond(self, session, client_id, challenge_name, challenge_responses)
+        )
 
     initiate_auth.patron_srp = True  # type: ignore[attr-defined]
     respond_to_auth_challenge.patron_srp = True  # type: ignore[attr-defined]
