@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import string
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from joserfc.jwk import RSAKey
 from oauthlib.oauth2 import BackendApplicationServer, RequestValidator
 from werkzeug.wrappers import Request, Response
 
+from patron_tools.credentials import strong_password
 from patron_tools.local import moto_patches
 from patron_tools.local.template import REGION, Template
 
@@ -124,20 +124,6 @@ def create_identity(template: Template) -> Identity | None:
         "",
     )
     return Identity(user_pool_id=pool_id, clients=clients, console_client_id=console)
-
-
-def strong_password() -> str:
-    """A random password that meets the template's password policy (12+ characters, upper and lower case,
-    digits)."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(20))
-        if (
-            any(c.islower() for c in password)
-            and any(c.isupper() for c in password)
-            and any(c.isdigit() for c in password)
-        ):
-            return password
 
 
 def ensure_admin(state_dir: Path, identity: Identity) -> str:
