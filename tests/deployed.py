@@ -97,6 +97,10 @@ class DeployedStage:
             self._token = self.sign_in(self.username, self.password)
         return {"x-api-key": self.api_key, "Authorization": f"Bearer {self._token}"}
 
+    @property
+    def token_only(self) -> dict[str, str]:
+        return {"Authorization": self.headers["Authorization"]}
+
     def sign_in(self, username: str, password: str) -> str:
         assert self.endpoints is not None
         assert self.endpoints.console_client_id

@@ -50,6 +50,11 @@ class DevServer:
         return {"x-api-key": self.api_key, "Authorization": f"Bearer {self._token}"}
 
     @property
+    def token_only(self) -> dict[str, str]:
+        """The admin's token without the API key: what a test of the key sends (the authorizer runs first)."""
+        return {"Authorization": self.headers["Authorization"]}
+
+    @property
     def admin_password(self) -> str:
         return (self.state_dir / "admin-password").read_text().strip()
 

@@ -93,7 +93,7 @@ def test_a_missing_or_wrong_key_is_403_forbidden_with_cors(
     dev: DevServer, key: str | None, method: str
 ) -> None:
     # a valid token: the authorizer runs before the key is checked (tests/e2e/test_identity.py)
-    headers = {"Authorization": dev.headers["Authorization"]} | ({"x-api-key": key} if key else {})
+    headers = dev.token_only | ({"x-api-key": key} if key else {})
     response = requests.request(
         method, f"{dev.url}/ids/customers/{unique('nokey')}", headers=headers, timeout=5
     )
