@@ -33,6 +33,7 @@ class DevServer:
     process: subprocess.Popen[str] | None = None
     log: Path | None = None
     environment: dict[str, str] = field(default_factory=dict)  # extra variables for `patron dev`
+    python: str = sys.executable  # another checkout's interpreter runs that checkout's `patron dev` (bench)
 
     @property
     def url(self) -> str:
@@ -88,7 +89,7 @@ class DevServer:
         self.log = self.state_dir.with_suffix(".log")
         ports = ["--port", str(self.port), "--aws-port", str(self.aws_port)]
         command = [
-            sys.executable,
+            self.python,
             "-m",
             "patron_tools.cli",
             "dev",
