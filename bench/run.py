@@ -407,6 +407,8 @@ def refresh(name: str) -> None:
     title = section.split("\n", 1)[0]
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
+    if title not in text:  # a new benchmark: its section goes last until the next full run
+        text = text.rstrip("\n") + f"\n\n{title}\n"
     start = text.index(title)
     end = text.find("\n## ", start + len(title))
     path.write_text(
