@@ -171,3 +171,9 @@ def test_the_method_arn_is_the_resource_with_its_parameters_whatever_the_paths_s
 
     assert slash.status == 200
     assert runtime.events[0]["methodArn"] == ARN
+
+
+def test_a_wildcard_matches_any_character_of_a_path_parameter() -> None:
+    document = {"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": WILDCARD}]}
+
+    assert allows(document, method_arn("idsapi", "GET", "/customers/a\nb")) is True

@@ -42,7 +42,9 @@ def method_arn(api_id: str, method: str, path: str) -> str:
 def _pattern(resource: str) -> re.Pattern[str]:
     """An IAM resource with wildcards: `*` any characters (slashes too), `?` one."""
     parts = re.split(r"([*?])", resource)
-    return re.compile("".join({"*": ".*", "?": "."}.get(part, re.escape(part)) for part in parts) + r"\Z")
+    # DOTALL: a path parameter may hold any character, a newline too (`%0A`), and `*` still matches it
+    pattern = "".join({"*": ".*", "?": "."}.get(part, re.escape(part)) for part in parts) + r"\Z"
+    return re.compile(pattern, re.DOTALL)
 
 
 def allows(policy: Any, arn: str) -> bool:
