@@ -163,3 +163,43 @@ def test_privacy_requests_and_their_tasks_log_no_identifier(
     lines = log_lines()
     assert_masked(lines, "<email>", "<cpf>")
     assert any(line["message"] == "privacy request part done" for line in lines)
+
+
+TOKEN = "eyJraWQiOiJkdW1teSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJzdWItMSJ9.c2lnbmF0dXJl"
+
+
+def test_a_write_names_its_principal_in_every_line_and_never_the_token(
+    cloud: None, lambda_context: Any, log_lines: Any
+) -> None:
+    # Given the context the authorizer hands the function (requestContext.authorizer)
+    customer = {"first_name": "Ana", "last_name": "Lima", "email_address": EMAIL, "phone_number": PHONE}
+    event = api_event("POST", "/customers", body=customer, headers={"Authorization": f"Bearer {TOKEN}"})
+    event["requestContext"]["authorizer"] = {
+        "principalId": "sub-1",
+        "sub": "sub-1",
+        "username": "ana",
+        "clientId": "console",
+        "groups": "operator",
+        "scopes": "",
+    }
+    read = api_event("GET", "/customers")
+    read["requestContext"]["authorizer"] = {
+        "sub": "client-9",
+        "clientId": "client-9",
+        "scopes": "patron/crm.read",
+    }
+
+    created = logging_events(crm.lambda_handler)(event, lambda_context)
+    listed = crm.lambda_handler(read, lambda_context)
+
+    assert (created["statusCode"], listed["statusCode"]) == (201, 200), created["body"]
+    lines = log_lines()
+    (write,) = [line for line in lines if line["message"] == "write"]
+    assert write["principal"] == "user ana (sub-1)"
+    assert (write["route"], write["status"]) == ("POST /customers", 201)
+    during = [line for line in lines if line.get("correlation_id") == event["requestContext"]["requestId"]]
+    assert {line["message"] for line in during} >= {"customer created", "write"}
+    assert {line["principal"] for line in during} == {"user ana (sub-1)"}
+    assert [line["message"] for line in lines if "client-9" in json.dumps(line)] == []  # a GET logs no write
+    assert TOKEN not in json.dumps(lines)
+    assert "<token>" in json.dumps(lines)  # the logged event's Authorization header, masked

@@ -11,6 +11,7 @@ EMAIL = "<email>"
 PHONE = "<phone>"
 CPF = "<cpf>"
 DATE = "<date>"
+TOKEN = "<token>"  # not personal data, but a credential: an access token never reaches a log (SPEC §1.7)
 
 # a field with one of these names is masked whatever its value (lower-cased, "-" read as "_")
 FIELDS = {
@@ -21,8 +22,10 @@ FIELDS = {
     "cpf": CPF,
     "date_of_birth": DATE,
     "birth_date": DATE,
+    "authorization": TOKEN,
 }
 
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")  # header.payload.signature, base64url; the header is JSON
 _EMAIL = re.compile(r"[\w.+%-]+(?:@|%40)[\w.-]*", re.IGNORECASE)  # also "jane@" and URL-encoded "%40"
 _CPF = re.compile(r"(?<![\w.-])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\w.-])")
 # a bare date (not a date-time: timestamps stay readable), in ISO or day-first order
@@ -41,6 +44,7 @@ def _phone(match: re.Match[str]) -> str:
 
 
 def mask_text(text: str) -> str:
+    text = _JWT.sub(TOKEN, text)
     text = _EMAIL.sub(EMAIL, text)
     text = _CPF.sub(CPF, text)
     text = _DATE.sub(DATE, text)

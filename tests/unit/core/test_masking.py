@@ -19,6 +19,7 @@ from patron.core.masking import mask, mask_text
         ("call 555-0123", "call <phone>"),
         ("call +55 (11) 98765-4321 now", "call <phone> now"),
         ('{"phone_number": "+1 555 010 0199"}', '{"phone_number": "<phone>"}'),
+        ("Bearer eyJraWQiOiJkIn0.eyJzdWIiOiJ4In0.c2ln-_x", "Bearer <token>"),
     ],
 )
 def test_personal_data_in_text_is_masked(text: str, masked: str) -> None:
@@ -73,3 +74,9 @@ def test_other_objects_are_masked_as_their_text() -> None:
     error = ValueError("jane@example.com is taken")
 
     assert mask(error) == "<email> is taken"
+
+
+def test_an_authorization_header_is_masked_whatever_its_scheme() -> None:
+    event = {"headers": {"Authorization": "Basic dXNlcjpwYXNz", "x-api-key": "k"}}
+
+    assert mask(event) == {"headers": {"Authorization": "<token>", "x-api-key": "k"}}
