@@ -49,6 +49,9 @@ class FakeRuntime:
         self.outcome = outcome
 
     def invoke(self, logical_id: str, event: Any, asynchronous: bool = False) -> Any:
+        if logical_id == "AuthorizerFunction":  # every caller allowed: these tests are about what follows
+            statement = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
+            return {"principalId": "p", "policyDocument": {"Statement": [statement]}, "context": {}}
         if isinstance(self.outcome, Exception):
             raise self.outcome
         return self.outcome
@@ -68,7 +71,7 @@ def gateway(outcome: Any, plan: UsagePlan | None = None) -> Client:
 
 def test_a_throttled_key_gets_api_gateways_429_with_cors_headers() -> None:
     client = gateway({"statusCode": 200, "body": "{}"}, UsagePlan(rate=0.001, burst=1))
-    headers = {"x-api-key": "key-0123456789abcdefghij"}
+    headers = {"x-api-key": "key-0123456789abcdefghij", "Authorization": "Bearer t"}
 
     first = client.get("/ids/customers/a", headers=headers)
     second = client.get("/ids/customers/a", headers=headers)
@@ -95,7 +98,8 @@ def test_a_throttled_key_gets_api_gateways_429_with_cors_headers() -> None:
     ids=["function error or timeout", "event over 6 MB", "function throttled", "malformed answer"],
 )
 def test_a_failed_invocation_gets_api_gateways_answer(outcome: Any, status: int, message: str) -> None:
-    response = gateway(outcome).get("/ids/customers/a", headers={"x-api-key": "key-0123456789abcdefghij"})
+    headers = {"x-api-key": "key-0123456789abcdefghij", "Authorization": "Bearer t"}
+    response = gateway(outcome).get("/ids/customers/a", headers=headers)
 
     assert (response.status_code, response.json) == (status, {"message": message})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
