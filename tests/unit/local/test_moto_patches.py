@@ -357,3 +357,79 @@ def test_canary_moto_still_ignores_a_log_stream_name_prefix(cloud: None) -> None
         )["events"]
 
     assert len(events) == 3  # every stream's line, not only InsertIdFunction's
+
+
+def _pool_with_user(temporary: bool) -> tuple[Any, str, str]:
+    """A user pool, an app client and the user `ana` (a temporary password, or a permanent one)."""
+    idp = boto3.client("cognito-idp")
+    pool = idp.create_user_pool(PoolName="console")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(UserPoolId=pool, ClientName="console")["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(
+        UserPoolId=pool,
+        Username="ana",
+        TemporaryPassword="Temporary-1a",
+        UserAttributes=[{"Name": "email", "Value": "ana@example.org"}],
+        MessageAction="SUPPRESS",
+    )
+    if not temporary:
+        idp.admin_set_user_password(UserPoolId=pool, Username="ana", Password="Permanent-1a", Permanent=True)
+    return idp, pool, client
+
+
+def _srp_sign_in(idp: Any, client: str) -> dict[str, Any]:
+    """An SRP sign-in as amazon-cognito-identity-js makes it: USER_ID_FOR_SRP is the USERNAME it answers
+    with (moto checks no signature)."""
+    challenge = idp.initiate_auth(
+        ClientId=client, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": "ana", "SRP_A": "a1"}
+    )
+    parameters = challenge["ChallengeParameters"]
+    answer: dict[str, Any] = idp.respond_to_auth_challenge(
+        ClientId=client,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": parameters["USER_ID_FOR_SRP"],
+            "PASSWORD_CLAIM_SECRET_BLOCK": parameters["SECRET_BLOCK"],
+            "PASSWORD_CLAIM_SIGNATURE": "c2lnbmF0dXJl",
+            "TIMESTAMP": "Thu Dec 3 18:00:00 UTC 2026",
+        },
+    )
+    return answer
+
+
+def test_an_srp_sign_in_names_the_user_by_username_as_cognito_does(cloud: None) -> None:
+    idp, _, client = _pool_with_user(temporary=False)
+
+    answer = _srp_sign_in(idp, client)
+
+    assert answer["AuthenticationResult"]["AccessToken"]
+
+
+def test_the_new_password_challenge_carries_the_attributes_as_cognito_does(cloud: None) -> None:
+    idp, _, client = _pool_with_user(temporary=True)
+
+    answer = _srp_sign_in(idp, client)
+
+    assert answer["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    assert json.loads(answer["ChallengeParameters"]["userAttributes"]) == {"email": "ana@example.org"}
+    assert json.loads(answer["ChallengeParameters"]["requiredAttributes"]) == []
+
+
+def test_canary_moto_still_gives_the_sub_as_user_id_for_srp(cloud: None) -> None:
+    idp, _, client = _pool_with_user(temporary=False)
+
+    with moto_patches.unpatched("answer_sign_in_challenges_as_cognito.initiate_auth"):
+        parameters = idp.initiate_auth(
+            ClientId=client, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": "ana", "SRP_A": "a1"}
+        )["ChallengeParameters"]
+
+    assert parameters["USER_ID_FOR_SRP"] != "ana"
+
+
+def test_canary_moto_still_leaves_the_attributes_out_of_the_new_password_challenge(cloud: None) -> None:
+    idp, _, client = _pool_with_user(temporary=True)
+
+    with moto_patches.unpatched("answer_sign_in_challenges_as_cognito.respond_to_auth_challenge"):
+        answer = _srp_sign_in(idp, client)
+
+    assert "userAttributes" not in answer["ChallengeParameters"]
