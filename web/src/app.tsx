@@ -2,7 +2,7 @@
 // may use, and the layout (the session the pages share is in session.tsx, signing in in auth.ts).
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { SESSION_EXPIRED } from "./api";
-import { Auth, type SignedInUser } from "./auth";
+import { Auth, SessionExpired, type SignedInUser } from "./auth";
 import { type ConsoleConfig, SERVICES } from "./config";
 import { CustomersPage } from "./pages/Customers";
 import { EnrollmentsPage } from "./pages/Enrollments";
@@ -142,9 +142,16 @@ export function Console({ config }: { config: ConsoleConfig }) {
 
   useEffect(() => {
     let current = true;
-    void auth.currentUser().then((user) => {
-      if (current) setPhase(user ? { name: "signed_in", user } : { name: "signed_out" });
-    });
+    auth.currentUser().then(
+      (user) => {
+        if (current) setPhase(user ? { name: "signed_in", user } : { name: "signed_out" });
+      },
+      (error: unknown) => {
+        // a stored session that cannot be refreshed is over; one Cognito cannot be reached for is kept
+        if (error instanceof SessionExpired) auth.signOut();
+        if (current) setPhase({ name: "signed_out", notice: error instanceof Error ? error.message : String(error) });
+      },
+    );
     return () => {
       current = false;
     };

@@ -144,13 +144,11 @@ export class Auth {
     };
   }
 
-  /** The signed-in user of the stored session (refreshed if need be), or null. */
+  /** The signed-in user of the stored session (refreshed if need be), or null when no one signed in here.
+   * Throws SessionExpired when the stored session cannot be refreshed, AuthUnreachable without Cognito. */
   async currentUser(): Promise<SignedInUser | null> {
-    try {
-      return userOf(await this.session());
-    } catch {
-      return null;
-    }
+    if (!this.pool.getCurrentUser()) return null;
+    return userOf(await this.session());
   }
 
   /** A valid access token for an API call: refreshed first when it expires within a minute. Throws

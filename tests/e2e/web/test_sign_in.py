@@ -306,19 +306,35 @@ def test_a_token_the_api_refuses_brings_back_the_sign_in_page(page: Page) -> Non
     assert stored_access_token(page) == ""
 
 
-def test_a_session_that_cannot_be_refreshed_brings_back_the_sign_in_page(page: Page) -> None:
-    page.goto("/")
-    expect(page.get_by_test_id("account")).to_be_visible()
-    # Given an expired access token and a refresh token Cognito does not know
+def expire_the_stored_session(page: Page) -> None:
+    """An expired access token and a refresh token Cognito does not know."""
     replace_stored_access_token(page, forged_token(claims_of(stored_access_token(page)), expires_in=-60))
     page.evaluate(
         "Object.keys(localStorage).filter((k) => k.endsWith('.refreshToken'))"
         ".forEach((k) => localStorage.setItem(k, 'not-a-refresh-token'))"
     )
 
+
+def test_a_session_that_cannot_be_refreshed_brings_back_the_sign_in_page(page: Page) -> None:
+    page.goto("/")
+    expect(page.get_by_test_id("account")).to_be_visible()
+    expire_the_stored_session(page)
+
     check_id(page, "expired")
 
     expect(page.get_by_test_id("signin-notice")).to_have_text(SESSION_EXPIRED)
+    assert stored_access_token(page) == ""
+
+
+def test_opening_the_console_on_a_session_that_cannot_be_refreshed_asks_to_sign_in(page: Page) -> None:
+    page.goto("/")
+    expect(page.get_by_test_id("account")).to_be_visible()
+    expire_the_stored_session(page)
+
+    page.reload()
+
+    expect(page.get_by_test_id("signin-notice")).to_have_text(SESSION_EXPIRED)
+    expect(page.get_by_test_id("sign-in")).to_be_visible()
 
 
 def test_signing_out_forgets_the_session(page: Page) -> None:
