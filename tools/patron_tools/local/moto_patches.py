@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import json
 import logging
 import os
@@ -56,7 +55,6 @@ _MARKERS = (
     "patron_prefixed",
     "patron_verified",
     "patron_held",
-    "patron_challenged",
 )
 
 
@@ -396,48 +394,6 @@ def verify_presigned_requests() -> None:
         setattr(S3Response, attribute, respond)
 
 
-def _challenge_as_cognito(backend: Any, client_id: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """`answer` (an InitiateAuth / RespondToAuthChallenge result) with the challenge parameters Cognito
-    gives and moto 5.2.5 leaves out or gets wrong."""
-    parameters = answer.get("ChallengeParameters")
-    if not isinstance(parameters, dict):
-        return answer
-    if answer.get("ChallengeName") == "PASSWORD_VERIFIER" and "USERNAME" in parameters:
-        parameters["USER_ID_FOR_SRP"] = parameters["USERNAME"]
-    if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED" and "userAttributes" not in parameters:
-        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
-        user = pool._get_user(parameters.get("USERNAME", "")) if pool is not None else None
-        attributes = {a["Name"]: a["Value"] for a in (user.attributes if user else []) if a["Name"] != "sub"}
-        parameters["userAttributes"] = json.dumps(attributes)
-        parameters["requiredAttributes"] = "[]"
-    return answer
-
-
-def answer_sign_in_challenges_as_cognito() -> None:
-    """Two answers of moto 5.2.5's sign-in differ from Cognito's where AWS's own browser client,
-    amazon-cognito-identity-js (the console's), reads them. The SRP challenge's `USER_ID_FOR_SRP` is the
-    user's `sub`, which the client hashes and sends back as `USERNAME`, and which moto then does not find
-    (UserNotFoundException); Cognito gives the username there. And the NEW_PASSWORD_REQUIRED challenge
-    lacks `userAttributes` and `requiredAttributes` (JSON strings), which the client parses
-    (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RespondToAuthChallenge.html)."""
-    from moto.cognitoidp.models import CognitoIdpBackend
-
-    require_checked_moto()
-    for attribute in ("initiate_auth", "respond_to_auth_challenge", "admin_initiate_auth"):
-        original: Callable[..., Any] = _remember(
-            f"answer_sign_in_challenges_as_cognito.{attribute}", CognitoIdpBackend, attribute
-        )
-        if getattr(original, "patron_challenged", False):
-            continue
-
-        def answer(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            client_id = inspect.signature(_original).bind(self, *args, **kwargs).arguments["client_id"]
-            return _challenge_as_cognito(self, client_id, _original(self, *args, **kwargs))
-
-        answer.patron_challenged = True  # type: ignore[attr-defined]
-        setattr(CognitoIdpBackend, attribute, answer)
-
-
 def dynamodb_table(name: str) -> Any:
     """moto's own table object. Saving and restoring state through it is linear; through the API it is
     not (moto's Scan walks the whole table for each 1 MB page: 49 s for 50,000 items)."""
@@ -618,4 +574,3 @@ def apply_all() -> None:
     filter_log_streams_by_prefix()
     route_event_targets(deliver)
     verify_presigned_requests()
-    answer_sign_in_challenges_as_cognito()
