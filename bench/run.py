@@ -24,6 +24,7 @@ from tests.devserver import DevServer  # noqa: E402
 
 from calls import aws_calls  # noqa: E402
 from erasure import privacy_erase  # noqa: E402
+from identity import identity_overhead  # noqa: E402
 from load import FAILED, load  # noqa: E402
 from patron_tools.local.template import Template  # noqa: E402
 from warm import cold_starts, cpu_seconds, warm_get  # noqa: E402
@@ -389,6 +390,7 @@ BENCHMARKS = [
     aws_calls,
     load,
     warm_get,
+    identity_overhead,
     dev_start_time,
     marketing_pipeline,
     privacy_erase,
@@ -405,6 +407,8 @@ def refresh(name: str) -> None:
     title = section.split("\n", 1)[0]
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
+    if title not in text:  # a new benchmark: its section goes last until the next full run
+        text = text.rstrip("\n") + f"\n\n{title}\n"
     start = text.index(title)
     end = text.find("\n## ", start + len(title))
     path.write_text(

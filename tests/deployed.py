@@ -7,8 +7,9 @@ AWS endpoint, its ports, restarts) skips the test."""
 
 from __future__ import annotations
 
+import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -74,6 +75,9 @@ class DeployedStage:
     endpoint_url: str | None = None  # an AWS-compatible endpoint (tests); None: AWS itself
     endpoints: Endpoints | None = None
     forwarder: Forwarder | None = None
+    username: str = field(default_factory=lambda: os.environ.get("PATRON_SMOKE_USERNAME", ""))
+    password: str = field(default_factory=lambda: os.environ.get("PATRON_SMOKE_PASSWORD", ""))
+    _token: str = ""
 
     @property
     def url(self) -> str:
@@ -87,7 +91,31 @@ class DeployedStage:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"x-api-key": self.api_key}
+        """The key and an access token of the smoke user (`make smoke`: PATRON_SMOKE_USERNAME and
+        PATRON_SMOKE_PASSWORD, a user of the stage's pool in the group admin; docs/deploy.md)."""
+        if not self._token:
+            self._token = self.sign_in(self.username, self.password)
+        return {"x-api-key": self.api_key, "Authorization": f"Bearer {self._token}"}
+
+    @property
+    def token_only(self) -> dict[str, str]:
+        return {"Authorization": self.headers["Authorization"]}
+
+    def sign_in(self, username: str, password: str) -> str:
+        assert self.endpoints is not None
+        assert self.endpoints.console_client_id
+        if not (username and password):
+            pytest.fail(
+                "set PATRON_SMOKE_USERNAME and PATRON_SMOKE_PASSWORD: a user of the stage in group admin"
+            )
+        cognito = boto3.Session().client("cognito-idp", endpoint_url=self.endpoint_url)
+        result = cognito.initiate_auth(
+            ClientId=self.endpoints.console_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        token: str = result["AuthenticationResult"]["AccessToken"]
+        return token
 
     @property
     def port(self) -> int:

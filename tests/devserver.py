@@ -33,20 +33,63 @@ class DevServer:
     process: subprocess.Popen[str] | None = None
     log: Path | None = None
     environment: dict[str, str] = field(default_factory=dict)  # extra variables for `patron dev`
+    python: str = sys.executable  # another checkout's interpreter runs that checkout's `patron dev` (bench)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    _token: str = ""
+    _token_expires: float = 0.0
+
     @property
     def headers(self) -> dict[str, str]:
-        return {"x-api-key": self.api_key}
+        """The API key and an access token of the local admin (SPEC §1.7), renewed before it expires."""
+        if time.monotonic() > self._token_expires:
+            self._token = self.sign_in("admin", self.admin_password)
+            self._token_expires = time.monotonic() + 30 * 60  # the pool's tokens last an hour
+        return {"x-api-key": self.api_key, "Authorization": f"Bearer {self._token}"}
+
+    @property
+    def token_only(self) -> dict[str, str]:
+        """The admin's token without the API key: what a test of the key sends (the authorizer runs first)."""
+        return {"Authorization": self.headers["Authorization"]}
+
+    @property
+    def admin_password(self) -> str:
+        return (self.state_dir / "admin-password").read_text().strip()
+
+    def config(self) -> dict[str, Any]:
+        """The console's /config.json: the APIs, the key and the user pool (`auth`)."""
+        config: dict[str, Any] = requests.get(f"{self.url}/config.json", timeout=10).json()
+        return config
+
+    def sign_in(self, username: str, password: str) -> str:
+        """An access token of `username`, from the console's app client (USER_PASSWORD_AUTH)."""
+        auth = self.config()["auth"]
+        result = self.aws("cognito-idp").initiate_auth(
+            ClientId=auth["clientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        token: str = result["AuthenticationResult"]["AccessToken"]
+        return token
+
+    def add_user(self, username: str, password: str, *groups: str) -> str:
+        """A user with a permanent password in `groups`; an access token of theirs."""
+        pool = self.config()["auth"]["userPoolId"]
+        cognito = self.aws("cognito-idp")
+        cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+        for group in groups:
+            cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
+        return self.sign_in(username, password)
 
     def start(self, *extra: str, timeout: float = 60) -> None:
         self.log = self.state_dir.with_suffix(".log")
         ports = ["--port", str(self.port), "--aws-port", str(self.aws_port)]
         command = [
-            sys.executable,
+            self.python,
             "-m",
             "patron_tools.cli",
             "dev",

@@ -54,7 +54,13 @@ def test_make_build_packages_every_function_for_arm64() -> None:
 
 
 # what the Lambda runtime imports (pyproject's first three dependencies); the rest is the local cloud's
-RUNTIME = {"aws-lambda-powertools", "boto3", "ijson", "pydantic"}  # ijson: marketing streams uploads
+RUNTIME = {
+    "aws-lambda-powertools",
+    "boto3",
+    "ijson",
+    "joserfc",
+    "pydantic",
+}  # ijson: uploads; joserfc: tokens
 SAM_VERSION = re.search(r"^SAM_CLI_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
 SAM_CLI = ["uv", "tool", "run", "--from", f"aws-sam-cli=={SAM_VERSION and SAM_VERSION[1]}", "sam"]
 

@@ -164,7 +164,7 @@ def test_a_bad_next_token_is_400_never_500(dev: DevServer, token: str) -> None:
 def test_a_missing_key_is_403_forbidden_with_cors(dev: DevServer, method: str) -> None:
     path = "/crm/customers" if method in ("GET", "POST") else f"/crm/customers/{uuid.uuid4()}"
 
-    response = requests.request(method, f"{dev.url}{path}", json={}, timeout=5)
+    response = requests.request(method, f"{dev.url}{path}", json={}, headers=dev.token_only, timeout=5)
 
     assert (response.status_code, response.json()) == (403, {"message": "Forbidden"})
     assert_cors(response)

@@ -163,7 +163,7 @@ def test_a_queued_enrollment_is_processed_after_a_restart(fresh_dev: DevServer) 
 
 
 def test_the_key_is_required_and_preflights_need_none(dev: DevServer) -> None:
-    no_key = requests.get(f"{base(dev)}/age-groups", timeout=5)
+    no_key = requests.get(f"{base(dev)}/age-groups", headers=dev.token_only, timeout=5)
     preflight = requests.options(
         f"{base(dev)}/enrollments",
         headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},

@@ -246,6 +246,13 @@ def test_the_import_command_submits_a_csv_and_prints_the_summary(
         f"{dev.url}/marketing",
         "--state-dir",
         str(tmp_path / "state"),
+        # an operator's sign-in through the console's pool (patron_tools.credentials)
+        "--console-url",
+        dev.url,
+        "--username",
+        "admin",
+        "--password",
+        dev.admin_password,
     ]
 
     result = subprocess.run(

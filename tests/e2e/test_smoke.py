@@ -22,7 +22,9 @@ def stage(dev: DevServer, aws_env: None) -> Iterator[DeployedStage]:
     keys = dev.aws("apigateway").get_api_keys(includeValues=True)["items"]
     (key,) = [k for k in keys if k["value"] == dev.api_key]  # the template's PatronApiKey
     outputs = {f"{s.capitalize()}ApiUrl": f"{dev.url}/{s}" for s in ("ids", "crm", "enrollment", "marketing")}
+    auth = dev.config()["auth"]
     outputs |= {"ApiKeyId": key["id"], "AlertsTopicArn": "not an API"}
+    outputs |= {"UserPoolId": auth["userPoolId"], "ConsoleClientId": auth["clientId"]}
     name = f"patron-smoke-{uuid.uuid4().hex[:8]}"
     dev.aws("cloudformation").create_stack(
         StackName=name,
@@ -33,7 +35,9 @@ def stage(dev: DevServer, aws_env: None) -> Iterator[DeployedStage]:
             }
         ),
     )
-    deployed = DeployedStage(name, endpoint_url=f"http://127.0.0.1:{dev.aws_port}")
+    deployed = DeployedStage(
+        name, endpoint_url=f"http://127.0.0.1:{dev.aws_port}", username="admin", password=dev.admin_password
+    )
     deployed.start()
     yield deployed
     deployed.stop()
@@ -51,7 +55,9 @@ def test_requests_reach_the_stacks_apis_and_come_back_as_answered(stage: Deploye
 
     created = requests.put(url, headers=stage.headers, json={}, timeout=10)
     found = requests.get(url, headers=stage.headers, timeout=10)
-    refused = requests.get(url, headers={"x-api-key": "wrong-key-0123456789abcdef"}, timeout=10)
+    refused = requests.get(
+        url, headers={**stage.headers, "x-api-key": "wrong-key-0123456789abcdef"}, timeout=10
+    )
     preflight = requests.options(url, timeout=10)
     nowhere = requests.get(f"{stage.url}/nowhere/x", headers=stage.headers, timeout=10)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from patron.identity import access
 from patron_tools.local import openapi
 from patron_tools.local.template import Template
 
@@ -33,6 +35,36 @@ def test_documents_describe_the_platform_error_contract(template: Template) -> N
         "name": "x-api-key",
         "in": "header",
     }
+
+
+@pytest.mark.parametrize("base_path", [api.base_path for api in Template().apis().values()])
+def test_every_operation_asks_for_the_key_and_the_token_its_rule_names(
+    template: Template, base_path: str
+) -> None:
+    doc = json.loads(openapi.path_of(base_path).read_text())
+    operations = [(path, method, op) for path, ops in doc["paths"].items() for method, op in ops.items()]
+
+    for path, method, operation in operations:
+        rule = access.rule(base_path, method, path)
+        assert rule is not None, (method, path)
+        assert operation["security"] == [{"api_key": [], "bearer": []}] + [
+            {"api_key": [], "client_credentials": [scope]} for scope in sorted(rule.scopes)
+        ]
+        assert operation["x-patron-roles"] == sorted(rule.groups)
+        assert operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "GatewayError"
+        )
+    assert len(operations) == sum(1 for service, _, _ in access.ROUTES if service == base_path)
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_a_route_without_a_rule_fails_the_generation(
+    template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(access.ROUTES, ("ids", "PUT", "/customers/{id}"))
+
+    with pytest.raises(LookupError, match=re.escape("PUT /ids/customers/{id} has no rule")):
+        openapi.document(template, "ids")
 
 
 def _refs(node: object) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 LOCAL_AWS = "http://127.0.0.1:4566"
+LOCAL_CONSOLE = "http://127.0.0.1:3000"
 # API Gateway: an API key's value is 20 to 128 characters (Developer Guide, "Usage plans and API keys for
 # REST APIs"); '-' and '_' are accepted besides letters and digits
 API_KEY = re.compile(r"[A-Za-z0-9_-]{20,128}")
@@ -92,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     bulk.add_argument("file", type=Path, help="a JSON array of records, or a .csv with the same columns")
     bulk.add_argument("--url", default="http://127.0.0.1:3000/marketing", help="the marketing API's base URL")
     bulk.add_argument("--api-key", help="the API key (default: $PATRON_API_KEY, else the key in --state-dir)")
+    signed_in(bulk, state_dir=False)
     bulk.add_argument(
         "--state-dir",
         type=Path,
@@ -105,6 +107,31 @@ def parser() -> argparse.ArgumentParser:
     path.add_argument(
         "--direct", dest="upload", action="store_const", const=False, help="never upload (small batches)"
     )
+
+    token = command(
+        commands,
+        "token",
+        'print an access token for the APIs (TOKEN=$(patron token); curl -H "Authorization: Bearer $TOKEN")',
+        run_token,
+    )
+    signed_in(token)
+    users = command(commands, "users", "the users of a stage's pool: local by default (SPEC §1.7)")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
+    add = command(
+        users_commands, "add", "create a user in a group (a temporary password unless --password)", run_users
+    )
+    add.add_argument("name", help="the username")
+    add.add_argument(
+        "--group", action="append", required=True, help="admin, operator, viewer or privacy (repeatable)"
+    )
+    add.add_argument("--password", help="a permanent password (default: a temporary one, printed)")
+    command(users_commands, "list", "every user with their status and groups", run_users)
+    remove = command(users_commands, "remove", "delete a user", run_users)
+    remove.add_argument("name", help="the username")
+    for sub in users_commands.choices.values():
+        sub.add_argument("--url", default=LOCAL_CONSOLE, help="the console whose config.json names the pool")
+        sub.add_argument("--user-pool-id", help="a pool on AWS instead (your AWS credentials; with --region)")
+        sub.add_argument("--region", default=None, help="the pool's region, with --user-pool-id")
 
     events = command(commands, "events", "EventBridge of a running `patron dev`")
     events_commands = events.add_subparsers(dest="events_command", required=True, metavar="COMMAND")
@@ -166,6 +193,73 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def signed_in(sub: argparse.ArgumentParser, state_dir: bool = True) -> None:
+    """Who a command is when it calls the APIs (patron_tools.credentials: the order they are tried in)."""
+    sub.add_argument("--console-url", default=LOCAL_CONSOLE, help="where config.json names the user pool")
+    sub.add_argument(
+        "--username", help="a user of the pool (default: $PATRON_USERNAME, else the local admin)"
+    )
+    sub.add_argument("--password", help="the user's password (default: $PATRON_PASSWORD)")
+    sub.add_argument("--client-id", help="a machine client instead (default: $PATRON_CLIENT_ID)")
+    sub.add_argument("--client-secret", help="its secret (default: $PATRON_CLIENT_SECRET)")
+    sub.add_argument("--scope", action="append", default=[], help="a machine client's scope (repeatable)")
+    if state_dir:
+        sub.add_argument(
+            "--state-dir", type=Path, default=Path(".patron"), help="a local `patron dev`'s state (its admin)"
+        )
+
+
+def credentials_of(args: argparse.Namespace) -> Any:
+    from patron_tools.credentials import Credentials
+
+    return Credentials(
+        console_url=args.console_url,
+        state_dir=args.state_dir,
+        username=args.username,
+        password=args.password,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        scopes=tuple(args.scope),
+    )
+
+
+def run_token(args: argparse.Namespace) -> int:
+    print(credentials_of(args).access_token())
+    return 0
+
+
+def run_users(args: argparse.Namespace) -> int:
+    from patron.identity.access import GROUPS
+    from patron_tools import credentials
+    from patron_tools.local.template import REGION
+
+    if args.user_pool_id:
+        region = args.region or REGION
+        pool = credentials.Pool(region, args.user_pool_id, client_id="", token_endpoint="")
+    else:
+        pool = credentials.Pool.of(args.url)
+    if args.users_command == "add":
+        unknown = sorted(set(args.group) - set(GROUPS))
+        if unknown:
+            print(
+                f"patron users add: no group {', '.join(unknown)} (there are {', '.join(GROUPS)})",
+                file=sys.stderr,
+            )
+            return 2
+        temporary = credentials.add_user(pool, args.name, args.group, args.password)
+        print(f"added {args.name} ({', '.join(args.group)})")
+        if temporary:
+            print(f"temporary password: {temporary}   (the first sign-in asks for a new one)")
+    elif args.users_command == "list":
+        for user in credentials.list_users(pool):
+            groups = ",".join(user["groups"]) or "(no group: may do nothing)"
+            print(f"{user['username']:<24} {user['status']:<22} {groups}")
+    else:
+        credentials.remove_user(pool, args.name)
+        print(f"removed {args.name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -187,6 +281,10 @@ def user_error(exc: Exception) -> str | None:
     for anything else."""
     import botocore.exceptions as aws_errors
 
+    from patron_tools.credentials import NoCredentials
+
+    if isinstance(exc, NoCredentials):
+        return str(exc)
     if isinstance(exc, aws_errors.EndpointConnectionError | aws_errors.ConnectionClosedError):
         return (
             f"nothing answers at {exc.kwargs.get('endpoint_url', 'the endpoint')}; is `patron dev` running?"
@@ -262,6 +360,11 @@ def run_dev(args: argparse.Namespace) -> int:
         f"  {'aws':<11} http://{args.host}:{args.aws_port}   (aws --endpoint-url ...)",
         "",
         f"  x-api-key   {cloud.api_key}",
+        *(
+            [f"  sign in     admin / {cloud.admin_password}   (TOKEN=$(uv run patron token))"]
+            if cloud.identity is not None
+            else []
+        ),
         f"  state       {args.state_dir.resolve()}",
         "",
         "Ctrl-C to stop.",
@@ -290,7 +393,7 @@ def run_marketing_import(args: argparse.Namespace) -> int:
     if not key:
         print("patron marketing import: no API key: pass --api-key or set PATRON_API_KEY", file=sys.stderr)
         return 2
-    client = MarketingClient(args.url, key)
+    client = MarketingClient(args.url, key, credentials_of(args).access_token())
     try:
         run_import(args.file, client, args.state_dir, upload=args.upload)
     except NothingStored as exc:

@@ -149,11 +149,14 @@ class NothingStored(ImportFailed):
 class MarketingClient:
     """The marketing API (requests), and PUTs to presigned upload URLs."""
 
-    def __init__(self, base_url: str, api_key: str, timeout: float = 60) -> None:
+    def __init__(self, base_url: str, api_key: str, token: str, timeout: float = 60) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["x-api-key"] = api_key
+        self.session.headers["Authorization"] = (
+            f"Bearer {token}"  # an operator's, or a marketing.write client's
+        )
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """The JSON answer; ApiError on an HTTP error, ImportFailed when the API cannot be reached."""

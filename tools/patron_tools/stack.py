@@ -31,6 +31,8 @@ class Endpoints:
     apis: dict[str, str]
     api_key: str
     console: str | None
+    user_pool_id: str | None = None  # the stage's users (output UserPoolId)
+    console_client_id: str | None = None  # the console's app client: USER_PASSWORD_AUTH for scripts
 
 
 def endpoints(cloudformation: CloudFormationClient, apigateway: APIGatewayClient, stack: str) -> Endpoints:
@@ -42,7 +44,13 @@ def endpoints(cloudformation: CloudFormationClient, apigateway: APIGatewayClient
         if key.endswith("ApiUrl")
     }
     key = apigateway.get_api_key(apiKey=outputs["ApiKeyId"], includeValue=True)["value"]
-    return Endpoints(apis=apis, api_key=key, console=outputs.get("ConsoleUrl"))
+    return Endpoints(
+        apis=apis,
+        api_key=key,
+        console=outputs.get("ConsoleUrl"),
+        user_pool_id=outputs.get("UserPoolId"),
+        console_client_id=outputs.get("ConsoleClientId"),
+    )
 
 
 def stack_buckets(client: CloudFormationClient, stack: str) -> list[str]:

@@ -26,6 +26,7 @@ from patron.core import errors
 from patron.core.observability import logger
 from patron.core.parsing import parse_json
 from patron.core.settings import settings
+from patron.identity import access
 
 
 class ErrorDetail(BaseModel):
@@ -209,7 +210,28 @@ class PatronResolver(APIGatewayRestResolver):
             event = _decoded_body(event)
         except errors.Invalid as exc:
             return self._error_result(400, error_body(exc.code, exc.message))
-        return self._with_cors(super().resolve(event, context))
+        principal = access.from_context((event.get("requestContext") or {}).get("authorizer"))
+        # who calls names every line the request logs (never the token: the authorizer's context has none)
+        logger.append_keys(principal=principal.describe() if principal else None)
+        try:
+            result = self._with_cors(super().resolve(event, context))
+        finally:
+            logger.remove_keys(["principal"])
+        if event.get("httpMethod") not in ("GET", "HEAD", "OPTIONS"):
+            # every write is said once, with who made it (SPEC §1.7)
+            logger.info(
+                "write",
+                extra={
+                    "principal": principal.describe() if principal else None,
+                    "route": f"{event.get('httpMethod')} {event.get('resource')}",
+                    "status": result.get("statusCode"),
+                },
+            )
+        return result
+
+    def principal(self) -> access.Principal | None:
+        """Who makes the current request, as the authorizer named them (None without an authorizer)."""
+        return access.from_context(self.current_event.raw_event.get("requestContext", {}).get("authorizer"))
 
     def _too_long(self) -> dict[str, Any]:
         message = " ".join(

@@ -57,6 +57,8 @@ class Settings(BaseModel):
     PRIVACY_EXPORTS_BUCKET: str = REQUIRED
     PRIVACY_STATE_MACHINE_ARN: str = REQUIRED
     PRIVACY_HASH_KEY_SECRET: str = REQUIRED
+    # identity: the stage's Cognito user pool, whose access tokens the authorizer checks
+    USER_POOL_ID: str = REQUIRED
 
     def __getattribute__(self, name: str) -> Any:
         value = super().__getattribute__(name)

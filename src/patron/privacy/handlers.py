@@ -37,7 +37,9 @@ RequestId = Annotated[
 )
 def submit_request(request: PrivacyRequestInput) -> Any:
     identity = app.current_event.request_context.identity
-    accepted = service.submit(request, identity.api_key_id, hash_key(), records(), objects(), executions())
+    accepted = service.submit(
+        request, identity.api_key_id, app.principal(), hash_key(), records(), objects(), executions()
+    )
     metrics.add_metric(name=f"Privacy{request.type.capitalize()}Requests", unit="Count", value=1)
     return ok(accepted, 202)
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from patron.core.types import Email
 from patron.enrollment.models import Cpf
+from patron.identity.access import Principal
 from patron.ids.models import CustomerId
 
 RequestType = Literal["export", "erase"]
@@ -62,6 +63,20 @@ class Found(BaseModel):
     ids: int = 0
 
 
+class RequestedBy(BaseModel):
+    """Who submitted a request (SPEC §1.7): a user (their `sub` and username) or a machine client."""
+
+    kind: Literal["user", "client"]
+    sub: str = Field(description="The user's sub, or the client's id for a machine client")
+    username: str | None = None
+    client_id: str = Field(description="The app client the token was issued to")
+
+    @classmethod
+    def of(cls, principal: Principal) -> RequestedBy:
+        kind: Literal["user", "client"] = "user" if principal.username is not None else "client"
+        return cls(kind=kind, sub=principal.sub, username=principal.username, client_id=principal.client_id)
+
+
 class PrivacyRequest(BaseModel):
     """A request as `GET /requests/{request_id}` returns it."""
 
@@ -74,6 +89,9 @@ class PrivacyRequest(BaseModel):
     )
     submitted_at: str
     completed_at: str | None = None
+    requested_by: RequestedBy | None = Field(
+        default=None, description="Who submitted the request (null for requests recorded before identity)"
+    )
 
 
 class TaskInput(BaseModel):

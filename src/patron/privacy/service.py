@@ -9,6 +9,7 @@ from typing import Any
 
 from patron.core.errors import NotFound
 from patron.core.observability import logger
+from patron.identity.access import Principal
 from patron.privacy.models import (
     IDENTIFIERS,
     SERVICES,
@@ -17,6 +18,7 @@ from patron.privacy.models import (
     PrivacyRequest,
     PrivacyRequestAccepted,
     PrivacyRequestInput,
+    RequestedBy,
     Service,
     Subject,
     TaskInput,
@@ -56,6 +58,7 @@ def subject_hashes(subject: Subject, key: HashKey) -> dict[str, str]:
 def submit(
     request: PrivacyRequestInput,
     api_key_id: str | None,
+    principal: Principal | None,
     key: HashKey,
     records: RequestsRepository,
     objects: RequestObjects,
@@ -75,6 +78,7 @@ def submit(
             "found": Found().model_dump(),
             "submitted_at": now(),
             "api_key_id": api_key_id,
+            "requested_by": RequestedBy.of(principal).model_dump() if principal else None,
         }
     )
     executions.start(request_id, request.type)
@@ -110,6 +114,7 @@ def get(
         export_url=objects.url(export_key) if export_key and record["status"] == "SUCCEEDED" else None,
         submitted_at=record["submitted_at"],
         completed_at=record.get("completed_at"),
+        requested_by=record.get("requested_by"),
     )
 
 

@@ -36,7 +36,7 @@ def test_the_proxy_event_has_the_shape_api_gateway_sends() -> None:
     request = Request(builder.get_environ())
     route = Route(api="IdsApi", method="PUT", path="/customers/{id}", function="F")
 
-    event = proxy_event(route, "/customers/a%40b", {"id": "a%40b"}, request, b'{"a": 1}')
+    event = proxy_event(route, "/customers/a%40b", {"id": "a%40b"}, request, body=b'{"a": 1}')
 
     reference = api_event("PUT", "/customers/{id}", {"id": "a@b"}, body={"a": 1})
     assert set(event) == set(reference)
@@ -55,7 +55,7 @@ def test_a_binary_body_is_base64_encoded() -> None:
     request = Request(EnvironBuilder(method="POST", path="/x", data=b"\xff\xfe").get_environ())
     route = Route(api="A", method="POST", path="/x", function="F")
 
-    event = proxy_event(route, "/x", {}, request, b"\xff\xfe")
+    event = proxy_event(route, "/x", {}, request, body=b"\xff\xfe")
 
     assert (event["body"], event["isBase64Encoded"]) == ("//4=", True)
 

@@ -20,12 +20,12 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
-from patron_tools.local import aws, events, invoke, moto_patches, sqs, state, stepfunctions, streams
+from patron_tools.local import aws, events, identity, invoke, moto_patches, sqs, state, stepfunctions, streams
 from patron_tools.local.environments import ProcessRuntime
 from patron_tools.local.gateway import Gateway, json_response
 from patron_tools.local.logs import FunctionLogs, terminal
 from patron_tools.local.serving import keep_alive_server
-from patron_tools.local.template import Template
+from patron_tools.local.template import REGION, Template
 from patron_tools.local.usage_plan import usage_plan
 
 logger = logging.getLogger("patron_tools.local")
@@ -91,7 +91,11 @@ class LocalCloud:
         if self.reset:
             state.reset(self.state_dir)
         self.api_key = state.api_key(self.state_dir)
+        os.environ.update(identity.ID_STRATEGY)  # the same pool and client ids at every start
         self._aws = aws.start_aws(self.host, self.aws_port)
+        moto_patches.sign_cognito_tokens(identity.signing_key(self.state_dir))
+        # before the functions' environment: the authorizer's USER_POOL_ID is the pool's assigned id
+        self.identity = identity.create_identity(self.template)
         # S3 through the AWS endpoint: presigned URLs (marketing uploads, reports) point where clients
         # reach them, as they point at S3 on AWS
         os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{_reachable(self.host)}:{self.aws_port}"
@@ -107,6 +111,9 @@ class LocalCloud:
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
         state.load_secrets(self.state_dir, self.secret_names())
+        if self.identity is not None:
+            state.load_identity(self.state_dir, self.identity.user_pool_id)
+            self.admin_password = identity.ensure_admin(self.state_dir, self.identity)
         self.logs = FunctionLogs(self.state_dir / "logs", ready=self.provisioned)
         # execution environments start on each function's first invocation
         self.runtime = ProcessRuntime(
@@ -137,6 +144,7 @@ class LocalCloud:
             prefixes={"/docs": Docs(self.template)},
             fallback=self.console,
             usage_plan=usage_plan(self.template),
+            posts={"/oauth2/token": identity.TokenEndpoint(self.identity)} if self.identity else {},
         )
         for worker in self.workers:
             worker.start()
@@ -171,6 +179,8 @@ class LocalCloud:
         state.save_tables(self.state_dir, self.table_names())
         state.save_queues(self.state_dir, self.queue_names())
         state.save_secrets(self.state_dir, self.secret_names())
+        if self.identity is not None:
+            state.save_identity(self.state_dir, self.identity.user_pool_id)
         self._aws.stop()
 
     # ---------------------------------------------------------------- what it serves besides APIs
@@ -206,7 +216,24 @@ class LocalCloud:
     def console_config(self, request: Request) -> Response:
         """The web console's runtime configuration (on AWS the stack writes the same file)."""
         apis = {name: f"/{name}" for name in self.api_urls()}
-        return Response(json.dumps({"apis": apis, "apiKey": self.api_key}), content_type="application/json")
+        config: dict[str, object] = {"apis": apis, "apiKey": self.api_key}
+        if self.identity is not None:
+            config["auth"] = {
+                "region": REGION,
+                "userPoolId": self.identity.user_pool_id,
+                "clientId": self.identity.console_client_id,
+                "tokenEndpoint": self.token_endpoint,
+                "endpoint": self.aws_url,  # Cognito's API; on AWS the SDK's own endpoint
+            }
+        return Response(json.dumps(config), content_type="application/json")
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.base_url}/oauth2/token"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{_reachable(self.host)}:{self.aws_port}"
 
     def console(self, request: Request) -> Response:
         if not WEB_DIST.is_dir():

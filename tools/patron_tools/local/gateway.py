@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote
 
 from werkzeug.wrappers import Request, Response
 
+from patron_tools.local.authorizers import Authorizers, Decision
 from patron_tools.local.environments import FunctionError, RequestTooLarge, Throttled
 from patron_tools.local.lambdas import Invoker
 from patron_tools.local.logs import terminal
@@ -69,6 +70,7 @@ class Gateway:
         prefixes: dict[str, Endpoint] | None = None,
         fallback: Endpoint | None = None,
         usage_plan: UsagePlan | None = None,
+        posts: dict[str, Endpoint] | None = None,
     ) -> None:
         self.apis = {api.base_path: api for api in apis.values()}
         self.routes: dict[str, list[CompiledRoute]] = {api.logical_id: [] for api in apis.values()}
@@ -83,6 +85,8 @@ class Gateway:
         shared = [set(api.gateway_response_headers.items()) for api in apis.values()]
         self.unknown_path_headers = dict(set.intersection(*shared)) if shared else {}
         self.usage_plan = usage_plan  # throttling and quota per API key, across the APIs
+        self.authorizers = Authorizers(runtime)
+        self.posts = posts or {}  # exact local paths that take a POST: /oauth2/token
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -96,6 +100,8 @@ class Gateway:
         api = self.apis.get(first)
         if api is not None:
             return self.serve_api(api, "/" + rest, request)
+        if request.method == "POST" and request.path in self.posts:
+            return self.posts[request.path](request)
         if request.method not in ("GET", "HEAD"):
             # not for an API, and not a read of the console: what API Gateway answers a path it does
             # not know (SPEC §1), so a `POST /seed` without its service prefix is never a 2xx
@@ -122,6 +128,14 @@ class Gateway:
         if chosen is None:
             # API Gateway's answer for a resource or method it does not have
             return json_response(403, {"message": "Missing Authentication Token"}, gateway_headers)
+        compiled, match = chosen
+        event = proxy_event(compiled.route, raw_path, match.groupdict(), request, api.stage_variables)
+        if api.authorizer is not None:
+            # the authorizer before the API key, as API Gateway orders them
+            decision = self.authorizers.decide(api.authorizer, event)
+            if decision.status != 200:
+                return self.refused(api, decision)
+            event["requestContext"]["authorizer"] = decision.context
         api_key = request.headers.get("x-api-key")
         if api_key is None or api_key not in self.api_keys():
             return json_response(403, {"message": "Forbidden"}, gateway_headers)
@@ -133,8 +147,7 @@ class Gateway:
         body = request.get_data(cache=False)
         if len(body) > MAX_PAYLOAD_BYTES:
             return json_response(413, {"message": "Request Too Long"}, gateway_headers)
-        compiled, match = chosen
-        event = proxy_event(compiled.route, raw_path, match.groupdict(), request, body)
+        with_body(event, body)
         # API Gateway tells the function which key was used (requestContext.identity.apiKeyId)
         event["requestContext"]["identity"]["apiKeyId"] = self.api_keys()[api_key]
         started = time.monotonic()
@@ -145,6 +158,20 @@ class Gateway:
             f"{compiled.route.function} {(time.monotonic() - started) * 1000:.0f} ms"
         )
         return response
+
+    def refused(self, api: Api, decision: Decision) -> Response:
+        """The gateway response of an authorizer's refusal: UNAUTHORIZED (401), ACCESS_DENIED (403, its
+        template can read the authorizer's context) or AUTHORIZER_FAILURE (500), with the API's headers."""
+        kind, status, default = {
+            401: ("UNAUTHORIZED", 401, '{"message":"Unauthorized"}'),
+            403: ("ACCESS_DENIED", 403, '{"message":"User is not authorized to access this resource"}'),
+        }.get(decision.status, ("AUTHORIZER_FAILURE", 500, '{"message":null}'))
+        configured = api.gateway_responses.get(kind)
+        fallback = api.gateway_responses.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX")
+        headers = configured.headers if configured else fallback.headers if fallback else {}
+        template = configured.template if configured and configured.template else default
+        body = render_gateway_template(template, decision.context)
+        return Response(body, status=status, headers=headers, content_type="application/json")
 
     def invoke(self, route: Route, event: dict[str, Any], gateway_headers: dict[str, str]) -> Response:
         """The Lambda proxy integration: the function's answer, or API Gateway's for a failed call."""
@@ -166,8 +193,31 @@ class Gateway:
         return proxy_response(result, gateway_headers)
 
 
+def render_gateway_template(template: str, authorizer: dict[str, Any]) -> str:
+    """A gateway response's body template: simple substitution of `$context.authorizer.<key>` (no VTL,
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseTemplates.html)."""
+    return re.sub(
+        r"\$context\.authorizer\.(\w+)", lambda match: str(authorizer.get(match.group(1), "")), template
+    )
+
+
+def with_body(event: dict[str, Any], body: bytes) -> None:
+    """The body of a proxy event: text, or base64 for bytes that are not UTF-8."""
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    event["body"] = text if body else None
+    event["isBase64Encoded"] = is_base64
+
+
 def proxy_event(
-    route: Route, raw_path: str, raw_params: dict[str, str], request: Request, body: bytes
+    route: Route,
+    raw_path: str,
+    raw_params: dict[str, str],
+    request: Request,
+    stage_variables: dict[str, str] | None = None,
+    body: bytes = b"",
 ) -> dict[str, Any]:
     """A REST API (v1) Lambda proxy integration event, as API Gateway builds it: `path` keeps the
     client's percent-encoding, `pathParameters` are decoded once."""
@@ -183,12 +233,8 @@ def proxy_event(
     for name, value in query_pairs:
         query[name] = value
         multi_query.setdefault(name, []).append(value)
-    try:
-        text, is_base64 = body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, is_base64 = base64.b64encode(body).decode("ascii"), True
     request_id = str(uuid.uuid4())
-    return {
+    event = {
         "resource": route.path,
         "path": path,
         "httpMethod": request.method,
@@ -197,7 +243,7 @@ def proxy_event(
         "queryStringParameters": query or None,
         "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": {name: unquote(value) for name, value in raw_params.items()} or None,
-        "stageVariables": None,
+        "stageVariables": stage_variables or None,
         "requestContext": {
             "accountId": ACCOUNT_ID,
             "apiId": route.api.lower(),
@@ -217,9 +263,9 @@ def proxy_event(
                 "apiKey": request.headers.get("x-api-key"),
             },
         },
-        "body": text if body else None,
-        "isBase64Encoded": is_base64,
     }
+    with_body(event, body)
+    return event
 
 
 def proxy_response(result: Any, gateway_headers: dict[str, str]) -> Response:

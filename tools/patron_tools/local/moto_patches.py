@@ -11,10 +11,12 @@ import functools
 import json
 import logging
 import os
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.metadata import version
 from types import SimpleNamespace
 from typing import Any
@@ -55,6 +57,8 @@ _MARKERS = (
     "patron_prefixed",
     "patron_verified",
     "patron_held",
+    "patron_signed",
+    "patron_srp",
 )
 
 
@@ -394,6 +398,92 @@ def verify_presigned_requests() -> None:
         setattr(S3Response, attribute, respond)
 
 
+# ---------------------------------------------------------------- Cognito
+def verify_srp() -> None:
+    """moto 5.2.5's USER_SRP_AUTH checks no password: InitiateAuth answers PASSWORD_VERIFIER with a
+    random SALT and SRP_B, and RespondToAuthChallenge accepts any PASSWORD_CLAIM_SIGNATURE (the
+    session is found by PASSWORD_CLAIM_SECRET_BLOCK). It also sends the user's `sub` as
+    USER_ID_FOR_SRP, where Cognito sends the actual username, which clients answer as USERNAME (moto
+    then finds no user). Here the challenge is Cognito's SRP (`cognito_srp`): the SECRET_BLOCK is the
+    session, a wrong signature, or an answer for another USERNAME, is refused with "Incorrect username
+    or password.", and a proven one goes on to moto's own steps (NEW_PASSWORD_REQUIRED, MFA, tokens).
+    AdminRespondToAuthChallenge goes through RespondToAuthChallenge; moto's AdminInitiateAuth offers
+    no SRP."""
+    from moto.cognitoidp.exceptions import (
+        InvalidParameterException,
+        NotAuthorizedError,
+        ResourceNotFoundError,
+    )
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    from patron_tools.local import cognito_srp
+
+    require_checked_moto()
+    initiate: Callable[..., Any] = _remember("verify_srp.initiate_auth", CognitoIdpBackend, "initiate_auth")
+    respond: Callable[..., Any] = _remember(
+        "verify_srp.respond_to_auth_challenge", CognitoIdpBackend, "respond_to_auth_challenge"
+    )
+    if getattr(initiate, "patron_srp", False):
+        return
+
+    def new_password_challenge(self: Any, answer: dict[str, Any]) -> dict[str, Any]:
+        """NEW_PASSWORD_REQUIRED with the parameters Cognito sends and clients read (amazon-cognito-identity-js
+        parses `userAttributes` and `requiredAttributes`; moto 5.2.5 sends only USERNAME)."""
+        if answer.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
+            return answer
+        username, pool = self.sessions[answer["Session"]]
+        user = self.admin_get_user(pool.id, username)
+        attributes = {a["Name"]: a["Value"] for a in user.attributes if a["Name"] != "sub"}
+        parameters = {
+            **answer.get("ChallengeParameters", {}),
+            "USER_ID_FOR_SRP": user.username,
+            "userAttributes": json.dumps(attributes),
+            "requiredAttributes": "[]",
+        }
+        return {**answer, "ChallengeParameters": parameters}
+
+    def initiate_auth(self: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
+        answer: dict[str, Any] = initiate(self, client_id, auth_flow, auth_parameters)
+        if answer.get("ChallengeName") != "PASSWORD_VERIFIER":
+            return new_password_challenge(self, answer)
+        username, pool = self.sessions.pop(answer["Session"])
+        user = self.admin_get_user(pool.id, username)
+        # a user without a password (moto allows one) gets a challenge no password answers
+        password = user.password if user.password is not None else secrets.token_hex(32)
+        try:
+            challenge = cognito_srp.open_challenge(pool.id, user.username, password, auth_parameters["SRP_A"])
+        except ValueError:
+            raise InvalidParameterException("Invalid SRP_A") from None
+        cognito_srp.challenges.put(challenge)
+        self.sessions[challenge.secret_block] = (username, pool)
+        parameters = {**answer["ChallengeParameters"], **challenge.parameters()}
+        return {**answer, "Session": challenge.secret_block, "ChallengeParameters": parameters}
+
+    def respond_to_auth_challenge(
+        self: Any, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
+    ) -> Any:
+        if challenge_name == "PASSWORD_VERIFIER":
+            block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+            challenge = cognito_srp.challenges.take(block)
+            if challenge is None:  # no challenge of ours: unknown to moto too, or a session of another flow
+                raise ResourceNotFoundError(block)
+            if not challenge.proves(
+                challenge_responses.get("USERNAME") or "",
+                challenge_responses.get("TIMESTAMP") or "",
+                challenge_responses.get("PASSWORD_CLAIM_SIGNATURE") or "",
+            ):
+                self.sessions.pop(block, None)
+                raise NotAuthorizedError("Incorrect username or password.")
+        return new_password_challenge(
+            self, respond(self, session, client_id, challenge_name, challenge_responses)
+        )
+
+    initiate_auth.patron_srp = True  # type: ignore[attr-defined]
+    respond_to_auth_challenge.patron_srp = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
+    CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign]
+
+
 def dynamodb_table(name: str) -> Any:
     """moto's own table object. Saving and restoring state through it is linear; through the API it is
     not (moto's Scan walks the whole table for each 1 MB page: 49 s for 50,000 items)."""
@@ -402,6 +492,119 @@ def dynamodb_table(name: str) -> Any:
     from patron_tools.local.template import ACCOUNT_ID, REGION
 
     return dynamodb_backends[ACCOUNT_ID][REGION].get_table(name)
+
+
+_signing_key: list[Any] = []
+
+
+def sign_cognito_tokens(private_jwk: dict[str, Any]) -> None:
+    """moto 5.2.5 signs the tokens of every user pool with one RSA key shipped inside moto
+    (`cognitoidp/resources/jwks-private.json`, kid "dummy") and publishes its public half: anyone with moto
+    installed can mint a token that verifies. The local pools sign with `private_jwk` (the state
+    directory's own key) instead, and `/<pool>/.well-known/jwks.json` publishes its public half."""
+    from joserfc.jwk import RSAKey
+    from moto.cognitoidp.models import CognitoIdpUserPool
+    from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
+
+    require_checked_moto()
+    key = RSAKey.import_key(private_jwk)
+    _signing_key[:] = [key]
+    public = {**key.as_dict(private=False), "kid": "dummy", "alg": "RS256", "use": "sig"}  # moto's header kid
+    CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps({"keys": [public]}).encode()
+    for pool in _user_pools():
+        pool.json_web_key = key
+    original: Callable[..., Any] = _remember("sign_cognito_tokens", CognitoIdpUserPool, "__init__")
+    if getattr(original, "patron_signed", False):
+        return
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if _signing_key:
+            self.json_web_key = _signing_key[0]
+
+    __init__.patron_signed = True  # type: ignore[attr-defined]
+    CognitoIdpUserPool.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _user_pools() -> list[Any]:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from patron_tools.local.template import ACCOUNT_ID, REGION
+
+    return list(cognitoidp_backends[ACCOUNT_ID][REGION].user_pools.values())
+
+
+def cognito_user_pool(pool_id: str) -> Any:
+    """moto's user pool object: its app clients, users and signing key."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from patron_tools.local.template import ACCOUNT_ID, REGION
+
+    return cognitoidp_backends[ACCOUNT_ID][REGION].user_pools[pool_id]
+
+
+@dataclass(frozen=True)
+class AppClient:
+    client_id: str
+    secret: str | None  # None for a public client
+    config: dict[str, Any]  # its CreateUserPoolClient parameters (AllowedOAuthFlows, AllowedOAuthScopes, ...)
+
+
+def cognito_app_clients(pool_id: str) -> dict[str, AppClient]:
+    """A pool's app clients with their secrets (the API shows a secret, but the token endpoint needs it on
+    every request, and a restart must keep it)."""
+    return {
+        client_id: AppClient(
+            client_id, client.secret if client.generate_secret else None, client.extended_config
+        )
+        for client_id, client in cognito_user_pool(pool_id).clients.items()
+    }
+
+
+def restore_client_secret(pool_id: str, client_id: str, secret: str) -> bool:
+    client = cognito_user_pool(pool_id).clients.get(client_id)
+    if client is None:
+        return False  # a client the template no longer has is gone
+    client.secret = secret
+    return True
+
+
+def cognito_signing_key(pool_id: str) -> Any:
+    return cognito_user_pool(pool_id).json_web_key
+
+
+def cognito_users(pool_id: str) -> list[dict[str, Any]]:
+    """Every user of a pool as `restore_cognito_user` takes it back: the API never returns a password, and a
+    user made again through it would get a new `sub` (the principal privacy records name)."""
+    return [
+        {
+            "username": user.username,
+            "sub": user.id,
+            "password": user.password,
+            "status": str(getattr(user.status, "value", user.status)),
+            "enabled": user.enabled,
+            "attributes": [a for a in user.attributes if a["Name"] != "sub"],
+            "groups": sorted(group.group_name for group in user.groups),
+        }
+        for user in cognito_user_pool(pool_id).users.values()
+    ]
+
+
+def restore_cognito_user(pool_id: str, record: dict[str, Any]) -> None:
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    pool = cognito_user_pool(pool_id)
+    user = CognitoIdpUser(
+        pool_id, record["username"], record["password"], record["status"], record["attributes"]
+    )
+    user.id = record["sub"]
+    user.update_attributes([{"Name": "sub", "Value": record["sub"]}])
+    user.enabled = record["enabled"]
+    pool.users[user.username] = user
+    for name in record["groups"]:
+        if name in pool.groups:
+            pool.groups[name].users.add(user)
+            user.groups.add(pool.groups[name])
 
 
 # ---------------------------------------------------------------- internals the local cloud reads
@@ -574,3 +777,4 @@ def apply_all() -> None:
     filter_log_streams_by_prefix()
     route_event_targets(deliver)
     verify_presigned_requests()
+    verify_srp()

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from patron.core.api import ErrorResponse, GatewayError
+from patron.identity import access
 from patron_tools.local.template import ROOT, Template
 
 OPENAPI_DIR = ROOT / "docs" / "openapi"
@@ -77,18 +78,62 @@ def with_platform_contract(doc: dict[str, Any], base_path: str) -> dict[str, Any
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(model_schema.pop("$defs", {}))
         schemas[model.__name__] = model_schema
-    components["securitySchemes"] = {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
-    doc["security"] = [{"api_key": []}]
-    for operations in doc.get("paths", {}).values():
-        for operation in operations.values():
+    components["securitySchemes"] = security_schemes()
+    doc.pop("security", None)  # each operation names its own (identity.access)
+    for path, operations in doc.get("paths", {}).items():
+        for method, operation in operations.items():
+            rule = access.rule(base_path, method, path)
+            if rule is None:
+                raise LookupError(
+                    f"{method.upper()} /{base_path}{path} has no rule in patron.identity.access"
+                )
+            # the key and a user's token (of a role the rule names), or the key and a client's token with
+            # one of the route's scopes (OpenAPI: the list is "or", each object "and")
+            operation["security"] = [{"api_key": [], "bearer": []}] + [
+                {"api_key": [], "client_credentials": [scope]} for scope in sorted(rule.scopes)
+            ]
+            operation["x-patron-roles"] = sorted(rule.groups)
+            who = (
+                f"Roles: {', '.join(sorted(rule.groups))}; machine clients: {', '.join(sorted(rule.scopes))}."
+            )
+            operation["description"] = (
+                f"{operation['description']}\n\n{who}" if operation.get("description") else who
+            )
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             responses["400"] = _json("Invalid input", ErrorResponse)
-            responses["403"] = _json("Missing or wrong API key", GatewayError)
+            responses["401"] = _json("No access token, or not a valid access token of the pool", GatewayError)
+            responses["403"] = _json(
+                "Missing or wrong API key, or a role or scope the route does not allow", GatewayError
+            )
             if "requestBody" in operation:
                 responses["413"] = _json("Payload too large", GatewayError)
                 responses["415"] = _json("The body is not application/json", ErrorResponse)
     return doc
+
+
+def security_schemes() -> dict[str, Any]:
+    """The API key, a user's access token (Swagger UI's Authorize: paste `patron token`), and a machine
+    client's token from the pool's token endpoint (patron dev serves it at /oauth2/token)."""
+    return {
+        "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An access token of the stage's Cognito user pool (locally: `patron token`).",
+        },
+        "client_credentials": {
+            "type": "oauth2",
+            "description": "A machine client of the pool (OAuth 2.0 client-credentials grant).",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/oauth2/token",
+                    "scopes": {scope: f"{scope.split('/')[1]}" for scope in access.scopes()},
+                }
+            },
+        },
+    }
 
 
 def render(doc: dict[str, Any]) -> str:

@@ -145,6 +145,33 @@ def load_secrets(state_dir: Path, secret_names: list[str]) -> int:
     return len(restored)
 
 
+def save_identity(state_dir: Path, pool_id: str) -> None:
+    """The pool's users (with their `sub`, password, status and groups) and the app clients' secrets: the
+    pool, groups and clients themselves come from the template at each start, with the same ids."""
+    clients = moto_patches.cognito_app_clients(pool_id).values()
+    saved = {
+        "users": moto_patches.cognito_users(pool_id),
+        "client_secrets": {client.client_id: client.secret for client in clients if client.secret},
+    }
+    path = state_dir / "cognito.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(saved))
+    temporary.chmod(0o600)
+    temporary.replace(path)
+
+
+def load_identity(state_dir: Path, pool_id: str) -> int:
+    path = state_dir / "cognito.json"
+    if not path.exists():
+        return 0
+    saved = json.loads(path.read_text())
+    for client_id, secret in saved["client_secrets"].items():
+        moto_patches.restore_client_secret(pool_id, client_id, secret)
+    for record in saved["users"]:
+        moto_patches.restore_cognito_user(pool_id, record)
+    return len(saved["users"])
+
+
 EXECUTION_RETENTION = timedelta(days=90)  # Step Functions keeps a closed execution's history 90 days
 
 

@@ -81,11 +81,34 @@ class Function:
 
 
 @dataclass(frozen=True)
+class Authorizer:
+    """A Lambda REQUEST authorizer of an API (`Auth.Authorizers`): its function, the request values its
+    answer is cached by (`identitySource`) and for how long."""
+
+    name: str
+    function: str  # logical id
+    headers: tuple[str, ...]  # identity source headers: a request without one is 401 without a call
+    context: tuple[str, ...]  # identity source $context variables (httpMethod, resourcePath)
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """A gateway response type's headers and body template (`GatewayResponses`)."""
+
+    headers: dict[str, str]
+    template: str | None = None
+
+
+@dataclass(frozen=True)
 class Api:
     logical_id: str
     base_path: str  # "ids" for IdsApi: the local base URL is /ids
     preflight_headers: dict[str, str]
     gateway_response_headers: dict[str, str]
+    stage_variables: dict[str, str] = field(default_factory=dict)
+    authorizer: Authorizer | None = None  # the default authorizer of every method
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)  # by type (ACCESS_DENIED)
 
 
 class Template:
@@ -99,6 +122,9 @@ class Template:
         self.conditions = {
             name: self.resolve(value) for name, value in self.raw.get("Conditions", {}).items()
         }
+        # the ids AWS assigns on creation (a user pool's, an app client's), by logical id: filled by the
+        # local cloud as it provisions them (`aws.create_identity`), read by `Ref`
+        self.assigned: dict[str, str] = {}
 
     # ----------------------------------------------------------------- resources by type
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
@@ -164,6 +190,7 @@ class Template:
 
     def apis(self) -> dict[str, Api]:
         apis = {}
+        by_name = {function.name: logical_id for logical_id, function in self.functions().items()}
         for logical_id in self.of_type("AWS::Serverless::Api"):
             props = self.with_globals("Api", logical_id)
             cors = props.get("Cors", {})
@@ -172,13 +199,25 @@ class Template:
                 "Access-Control-Allow-Methods": _unquote(cors.get("AllowMethods", "'OPTIONS'")),
                 "Access-Control-Allow-Headers": _unquote(cors.get("AllowHeaders", "''")),
             }
-            responses = props.get("GatewayResponses", {}).get("DEFAULT_4XX", {})
-            headers = responses.get("ResponseParameters", {}).get("Headers", {})
+            responses = {
+                kind: GatewayResponse(
+                    headers={
+                        name: _unquote(value)
+                        for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
+                    },
+                    template=response.get("ResponseTemplates", {}).get("application/json"),
+                )
+                for kind, response in props.get("GatewayResponses", {}).items()
+            }
+            default = responses.get("DEFAULT_4XX", GatewayResponse({}))
             apis[logical_id] = Api(
                 logical_id=logical_id,
                 base_path=logical_id.removesuffix("Api").lower(),
                 preflight_headers=preflight,
-                gateway_response_headers={name: _unquote(value) for name, value in headers.items()},
+                gateway_response_headers=default.headers,
+                stage_variables={name: str(value) for name, value in props.get("Variables", {}).items()},
+                authorizer=_authorizer(props.get("Auth", {}), by_name),
+                gateway_responses=responses,
             )
         return apis
 
@@ -236,6 +275,8 @@ class Template:
             return pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
+        if name in self.assigned:
+            return self.assigned[name]
         resource_type = self.resources[name]["Type"]
         physical = self.physical_name(name)
         if resource_type == "AWS::SQS::Queue":
@@ -328,6 +369,24 @@ class Template:
     def _condition_holds(self, resource: dict[str, Any]) -> bool:
         name = resource.get("Condition")
         return bool(self.conditions[name]) if name else True
+
+
+def _authorizer(auth: dict[str, Any], functions_by_name: dict[str, str]) -> Authorizer | None:
+    name = auth.get("DefaultAuthorizer")
+    if not name:
+        return None
+    spec = auth["Authorizers"][name]
+    if spec.get("FunctionPayloadType") != "REQUEST":
+        raise ValueError(f"the local cloud runs REQUEST Lambda authorizers only, not {name}")
+    arn = str(spec["FunctionArn"])  # resolved: arn:aws:lambda:<region>:<account>:function:<name>
+    identity = spec.get("Identity", {})
+    return Authorizer(
+        name=name,
+        function=functions_by_name[arn.rsplit(":", 1)[-1]],
+        headers=tuple(identity.get("Headers", [])),
+        context=tuple(identity.get("Context", [])),
+        ttl_seconds=int(identity.get("ReauthorizeEvery", 300)),
+    )
 
 
 def merge_globals(defaults: Any, own: Any) -> Any:

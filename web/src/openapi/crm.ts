@@ -12,16 +12,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a customer */
+        /**
+         * Get a customer
+         * @description Roles: admin, operator, viewer; machine clients: patron/crm.read.
+         */
         get: operations["get_customer_customers__customer_id__get"];
-        /** Update some fields of a customer (never creates one); PATCH is a synonym of PUT */
+        /**
+         * Update some fields of a customer (never creates one); PATCH is a synonym of PUT
+         * @description Roles: admin, operator; machine clients: patron/crm.write.
+         */
         put: operations["update_customer_customers__customer_id__put"];
         post?: never;
-        /** Delete a customer */
+        /**
+         * Delete a customer
+         * @description Roles: admin, operator; machine clients: patron/crm.write.
+         */
         delete: operations["delete_customer_customers__customer_id__delete"];
         options?: never;
         head?: never;
-        /** Update some fields of a customer (never creates one); PATCH is a synonym of PUT */
+        /**
+         * Update some fields of a customer (never creates one); PATCH is a synonym of PUT
+         * @description Roles: admin, operator; machine clients: patron/crm.write.
+         */
         patch: operations["update_customer_customers__customer_id__patch"];
         trace?: never;
     };
@@ -32,10 +44,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List customers, a page at a time */
+        /**
+         * List customers, a page at a time
+         * @description Roles: admin, operator, viewer; machine clients: patron/crm.read.
+         */
         get: operations["list_customers_customers_get"];
         put?: never;
-        /** Create a customer */
+        /**
+         * Create a customer
+         * @description Roles: admin, operator; machine clients: patron/crm.write.
+         */
         post: operations["create_customer_customers_post"];
         delete?: never;
         options?: never;
@@ -52,7 +70,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create the 10 sample customers that do not exist yet */
+        /**
+         * Create the 10 sample customers that do not exist yet
+         * @description Roles: admin, operator; machine clients: patron/crm.write.
+         */
         post: operations["seed_seed_post"];
         delete?: never;
         options?: never;
@@ -318,7 +339,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -373,7 +403,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -450,7 +489,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -505,7 +553,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -590,7 +647,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -635,7 +701,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -700,7 +775,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;

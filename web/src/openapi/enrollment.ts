@@ -15,7 +15,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete an age group */
+        /**
+         * Delete an age group
+         * @description Roles: admin, operator; machine clients: patron/enrollment.write.
+         */
         delete: operations["delete_age_group_age_groups__id__delete"];
         options?: never;
         head?: never;
@@ -29,7 +32,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an enrollment and its status */
+        /**
+         * Get an enrollment and its status
+         * @description Roles: admin, operator, viewer; machine clients: patron/enrollment.read.
+         */
         get: operations["get_enrollment_enrollments__id__get"];
         put?: never;
         post?: never;
@@ -46,12 +52,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the age groups */
+        /**
+         * List the age groups
+         * @description Roles: admin, operator, viewer; machine clients: patron/enrollment.read.
+         */
         get: operations["list_age_groups_age_groups_get"];
         put?: never;
         /**
          * Create an age group
          * @description Overlapping groups are allowed; an exact duplicate of an existing range is a 409.
+         *
+         *     Roles: admin, operator; machine clients: patron/enrollment.write.
          */
         post: operations["create_age_group_age_groups_post"];
         delete?: never;
@@ -72,6 +83,8 @@ export interface paths {
         /**
          * Request an enrollment
          * @description The age must be inside at least one age group. The enrollment is PENDING until the processor completes it (a few seconds); poll GET /enrollments/{id}.
+         *
+         *     Roles: admin, operator; machine clients: patron/enrollment.write.
          */
         post: operations["request_enrollment_enrollments_post"];
         delete?: never;
@@ -230,7 +243,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -280,7 +302,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -327,7 +358,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -372,7 +412,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -444,7 +493,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;

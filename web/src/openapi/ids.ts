@@ -12,12 +12,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check whether a customer id exists */
+        /**
+         * Check whether a customer id exists
+         * @description Roles: admin, operator, viewer; machine clients: patron/ids.read.
+         */
         get: operations["get_customer_id_customers__id__get"];
-        /** Register a customer id */
+        /**
+         * Register a customer id
+         * @description Roles: admin, operator; machine clients: patron/ids.write.
+         */
         put: operations["put_customer_id_customers__id__put"];
         post?: never;
-        /** Delete a customer id */
+        /**
+         * Delete a customer id
+         * @description Roles: admin, operator; machine clients: patron/ids.write.
+         */
         delete: operations["delete_customer_id_customers__id__delete"];
         options?: never;
         head?: never;
@@ -31,7 +40,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a workflow execution: status, id, result, error */
+        /**
+         * Read a workflow execution: status, id, result, error
+         * @description Roles: admin, operator, viewer; machine clients: patron/ids.read.
+         */
         get: operations["get_workflow_execution_workflow_executions__executionName__get"];
         put?: never;
         post?: never;
@@ -50,7 +62,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start customers-workflow for an id */
+        /**
+         * Start customers-workflow for an id
+         * @description Roles: admin, operator; machine clients: patron/ids.write.
+         */
         post: operations["submit_workflow_workflow_submit_post"];
         delete?: never;
         options?: never;
@@ -199,7 +214,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -256,7 +280,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -315,7 +348,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -356,7 +398,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -407,7 +458,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;

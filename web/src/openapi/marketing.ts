@@ -12,7 +12,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status and output of a pipeline execution */
+        /**
+         * Status and output of a pipeline execution
+         * @description Roles: admin, operator, viewer; machine clients: patron/marketing.read.
+         */
         get: operations["get_execution_executions__name__get"];
         put?: never;
         post?: never;
@@ -29,7 +32,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's stored marketing interests */
+        /**
+         * A customer's stored marketing interests
+         * @description Roles: admin, operator, viewer; machine clients: patron/marketing.read.
+         */
         get: operations["get_preferences_preferences__email__get"];
         put?: never;
         post?: never;
@@ -48,7 +54,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start the pipeline (the brief's StartExecution pass-through format) */
+        /**
+         * Start the pipeline (the brief's StartExecution pass-through format)
+         * @description Roles: admin, operator; machine clients: patron/marketing.write.
+         */
         post: operations["start_execution_executions_post"];
         delete?: never;
         options?: never;
@@ -65,7 +74,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Get a URL to upload a large batch to (then POST /preferences with its upload_id) */
+        /**
+         * Get a URL to upload a large batch to (then POST /preferences with its upload_id)
+         * @description Roles: admin, operator; machine clients: patron/marketing.write.
+         */
         post: operations["create_upload_uploads_post"];
         delete?: never;
         options?: never;
@@ -82,7 +94,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit a batch of marketing preferences: the records, or the upload_id of an uploaded batch */
+        /**
+         * Submit a batch of marketing preferences: the records, or the upload_id of an uploaded batch
+         * @description Roles: admin, operator; machine clients: patron/marketing.write.
+         */
         post: operations["submit_preferences_preferences_post"];
         delete?: never;
         options?: never;
@@ -319,7 +334,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -360,7 +384,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -411,7 +444,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -480,7 +522,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -541,7 +592,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;

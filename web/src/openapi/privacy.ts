@@ -12,7 +12,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A privacy request's status, counts per service and export */
+        /**
+         * A privacy request's status, counts per service and export
+         * @description Roles: admin, privacy; machine clients: patron/privacy.request.
+         */
         get: operations["get_request_requests__request_id__get"];
         put?: never;
         post?: never;
@@ -31,7 +34,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Export or erase everything the platform holds about a person */
+        /**
+         * Export or erase everything the platform holds about a person
+         * @description Roles: admin, privacy; machine clients: patron/privacy.request.
+         */
         post: operations["submit_request_requests_post"];
         delete?: never;
         options?: never;
@@ -123,6 +129,8 @@ export interface components {
             submitted_at: string;
             /** Completed At */
             completed_at?: string | null;
+            /** @description Who submitted the request (null for requests recorded before identity) */
+            requested_by?: components["schemas"]["RequestedBy"] | null;
         };
         /** PrivacyRequestAccepted */
         PrivacyRequestAccepted: {
@@ -172,6 +180,29 @@ export interface components {
             id?: string | null;
         };
         /**
+         * RequestedBy
+         * @description Who submitted a request (SPEC §1.7): a user (their `sub` and username) or a machine client.
+         */
+        RequestedBy: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "client";
+            /**
+             * Sub
+             * @description The user's sub, or the client's id for a machine client
+             */
+            sub: string;
+            /** Username */
+            username?: string | null;
+            /**
+             * Client Id
+             * @description The app client the token was issued to
+             */
+            client_id: string;
+        };
+        /**
          * GatewayError
          * @description The body of API Gateway's own errors (missing API key, unknown route, payload too large).
          */
@@ -209,7 +240,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -260,7 +300,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Missing or wrong API key */
+            /** @description No access token, or not a valid access token of the pool */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayError"];
+                };
+            };
+            /** @description Missing or wrong API key, or a role or scope the route does not allow */
             403: {
                 headers: {
                     [name: string]: unknown;
