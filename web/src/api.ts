@@ -1,6 +1,7 @@
 // The one API client: a fetch wrapper that attaches x-api-key and the signed-in user's access token
-// (SPEC §1.7), parses SPEC §1's error shape and sorts every failure into a kind a page can act on. The API shapes are the types generated from
-// docs/openapi/*.json into ./openapi/ (`patron openapi`); pages import them from there.
+// (SPEC §1.7), parses SPEC §1's error shape and sorts every failure into a kind a page can act on. The API
+// shapes are the types generated from docs/openapi/*.json into ./openapi/ (`patron openapi`); pages import
+// them from there.
 import type { components } from "./openapi/ids";
 
 export type ErrorKind =
