@@ -284,12 +284,14 @@ def test_every_api_call_carries_the_signed_in_users_access_token(page: Page) -> 
     assert headers["x-api-key"]
 
 
-def test_an_access_token_about_to_expire_is_refreshed_before_the_call(page: Page) -> None:
+@pytest.mark.parametrize("expires_in", [10, -60], ids=["about to expire", "expired"])
+def test_an_access_token_about_to_expire_is_refreshed_before_the_call(page: Page, expires_in: int) -> None:
     page.goto("/")
     expect(page.get_by_test_id("account")).to_be_visible()
-    # Given a stored access token that expires in 10 s (its claims otherwise the real one's)
+    # Given a stored access token that expires in 10 s, or expired a minute ago (its claims otherwise the
+    # real one's, its signature none)
     claims = claims_of(stored_access_token(page))
-    replace_stored_access_token(page, forged_token(claims, expires_in=10))
+    replace_stored_access_token(page, forged_token(claims, expires_in=expires_in))
 
     with page.expect_request(re.compile(r"/ids/customers/")) as sent:
         check_id(page, "refreshed")
