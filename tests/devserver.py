@@ -86,6 +86,7 @@ class DevServer:
         return self.sign_in(username, password)
 
     def start(self, *extra: str, timeout: float = 60) -> None:
+        self._token_expires = 0.0  # a --reset makes a new pool key and admin: sign in again
         self.log = self.state_dir.with_suffix(".log")
         ports = ["--port", str(self.port), "--aws-port", str(self.aws_port)]
         command = [

@@ -154,7 +154,9 @@ def test_unknown_request_is_404_and_the_api_needs_its_key(dev: DevServer) -> Non
     unknown = requests.get(f"{dev.url}/privacy/requests/{'0' * 32}", headers=dev.headers, timeout=10)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "not_found"
-    no_key = requests.post(f"{dev.url}/privacy/requests", json={"type": "export", "id": "x"}, timeout=10)
+    no_key = requests.post(
+        f"{dev.url}/privacy/requests", json={"type": "export", "id": "x"}, headers=dev.token_only, timeout=10
+    )
     assert no_key.status_code == 403
     preflight = requests.options(f"{dev.url}/privacy/requests", timeout=10)
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]

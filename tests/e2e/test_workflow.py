@@ -71,7 +71,9 @@ def test_submit_and_poll_validate_their_input(dev: DevServer) -> None:
         f"{dev.url}/ids/workflow/executions/{uuid.uuid4()}", headers=dev.headers, timeout=5
     )
     bad_name = requests.get(f"{dev.url}/ids/workflow/executions/a;b", headers=dev.headers, timeout=5)
-    no_key = requests.post(f"{dev.url}/ids/workflow/submit", json={"id": "x"}, timeout=5)
+    no_key = requests.post(
+        f"{dev.url}/ids/workflow/submit", json={"id": "x"}, headers=dev.token_only, timeout=5
+    )
     preflight = requests.options(f"{dev.url}/ids/workflow/submit", timeout=5)
 
     assert (bad_id.status_code, bad_id.json()["error"]["code"]) == (400, "invalid_request")

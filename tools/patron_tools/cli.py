@@ -235,7 +235,8 @@ def run_users(args: argparse.Namespace) -> int:
 
     if args.user_pool_id:
         region = args.region or REGION
-        pool = credentials.Pool(region, args.user_pool_id, client_id="", token_endpoint="")
+        # admin calls only: no app client, no token endpoint
+        pool = credentials.Pool(region, args.user_pool_id, client_id="", token_endpoint="")  # nosec B106
     else:
         pool = credentials.Pool.of(args.url)
     if args.users_command == "add":

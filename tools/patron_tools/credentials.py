@@ -71,9 +71,8 @@ class Pool:
     def cognito(self, signed: bool = False) -> Any:
         """A Cognito client of the pool: unsigned for sign-in (public), signed for the admin calls
         (your AWS credentials on AWS; any locally)."""
-        credentials = (
-            {"aws_access_key_id": "local", "aws_secret_access_key": "local"} if self.is_local else {}
-        )
+        local = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # nosec B105 - moto takes any
+        credentials = local if self.is_local else {}
         config = None if signed else Config(signature_version=UNSIGNED)
         return boto3.client(
             "cognito-idp", region_name=self.region, endpoint_url=self.endpoint, config=config, **credentials

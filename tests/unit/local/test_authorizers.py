@@ -37,6 +37,7 @@ def event(
     return {
         "resource": "/customers/{id}",
         "path": path,
+        "pathParameters": {"id": path.strip("/").rsplit("/", 1)[-1]},
         "httpMethod": method,
         "headers": {"authorization": token} if token is not None else {},
         "stageVariables": {"service": "ids"},
@@ -161,3 +162,12 @@ def test_a_statement_for_another_action_allows_nothing() -> None:
     }
 
     assert allows(document, ARN) is False
+
+
+def test_the_method_arn_is_the_resource_with_its_parameters_whatever_the_paths_spelling() -> None:
+    runtime = FakeRuntime(policy("Allow", ARN))
+
+    slash = Authorizers(runtime).decide(AUTHORIZER, event("/customers/a-1/"))
+
+    assert slash.status == 200
+    assert runtime.events[0]["methodArn"] == ARN

@@ -116,7 +116,13 @@ class Authorizers:
         return Decision(200, {**context, "_policy": answer["policyDocument"]})
 
     def _arn(self, event: dict[str, Any]) -> str:
-        return method_arn(event["requestContext"]["apiId"], event["httpMethod"], event["path"])
+        """The method ARN: the resource with this request's path parameters, as API Gateway builds it (a
+        trailing slash or the path's own encoding are not part of it)."""
+        parameters = event.get("pathParameters") or {}
+        path = re.sub(
+            r"\{(\w+)\+?\}", lambda match: str(parameters.get(match.group(1), "")), event["resource"]
+        )
+        return method_arn(event["requestContext"]["apiId"], event["httpMethod"], path)
 
     def _judged(self, decision: Decision, event: dict[str, Any]) -> Decision:
         if decision.status != 200:

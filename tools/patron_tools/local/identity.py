@@ -243,7 +243,7 @@ class TokenEndpoint:
         now = int(self.clock())
         claims = {
             "sub": request.client_id,
-            "token_use": "access",
+            "token_use": "access",  # nosec B105 - a claim's value, not a password
             "scope": " ".join(request.scopes),
             "auth_time": now,
             "iss": self.identity.issuer,
