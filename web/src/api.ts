@@ -1,11 +1,14 @@
-// The one API client: a fetch wrapper that attaches x-api-key, parses SPEC §1's error shape and
-// sorts every failure into a kind a page can act on. The API shapes are the types generated from
-// docs/openapi/*.json into ./openapi/ (`patron openapi`); pages import them from there.
+// The one API client: a fetch wrapper that attaches x-api-key and the signed-in user's access token
+// (SPEC §1.7), parses SPEC §1's error shape and sorts every failure into a kind a page can act on. The API
+// shapes are the types generated from docs/openapi/*.json into ./openapi/ (`patron openapi`); pages import
+// them from there.
 import type { components } from "./openapi/ids";
 
 export type ErrorKind =
   | "network" // the request never got an answer (server down, CORS, offline)
   | "auth" // API Gateway's 403 {"message": "Forbidden"}: missing or wrong key
+  | "unauthorized" // 401, or no session to take a token from: the session is gone, sign in again
+  | "forbidden" // 403 naming the role or scope the route needs: this user's role may not
   | "not_deployed" // no base URL in config.json, or 403 "Missing Authentication Token" (no such route)
   | "validation" // 400, with one detail per invalid field
   | "not_found" // 404
@@ -49,6 +52,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function kindOf(status: number): ErrorKind {
   if (status === 400) return "validation";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "forbidden";
   if (status === 404) return "not_found";
   if (status === 409) return "conflict";
   return "http";
@@ -75,21 +80,44 @@ export function parseError(status: number, body: unknown): ApiError {
   if (status === 403 && gatewayMessage === "Missing Authentication Token") {
     return new ApiError("not_deployed", "This API does not have that route: the service is not deployed.", status);
   }
-  if (status === 403) {
+  if (status === 403 && (gatewayMessage === "Forbidden" || gatewayMessage === "")) {
     return new ApiError("auth", "The API refused the key (403 Forbidden): check the API key.", status);
   }
+  if (status === 401) return new ApiError("unauthorized", SESSION_EXPIRED, status);
   return new ApiError(kindOf(status), gatewayMessage || `The API answered ${status}.`, status);
+}
+
+export const SESSION_EXPIRED = "Your session has expired; sign in again.";
+
+/** Where the client takes the caller's access token from, and whom it tells that the session is gone. */
+export interface Credentials {
+  /** A valid access token (refreshed first when it is about to expire); throws an ApiError: "unauthorized"
+   * when there is no session, "network" when the sign-in service cannot be reached. */
+  token: () => Promise<string>;
+  /** A 401, or no token to be had: back to the sign-in page. */
+  expired: () => void;
 }
 
 export class ApiClient {
   readonly service: string;
   readonly base: string | undefined;
   private readonly apiKey: string;
+  private readonly credentials: Credentials;
 
-  constructor(service: string, base: string | undefined, apiKey: string) {
+  constructor(service: string, base: string | undefined, apiKey: string, credentials: Credentials) {
     this.service = service;
     this.base = base;
     this.apiKey = apiKey;
+    this.credentials = credentials;
+  }
+
+  private async authorization(): Promise<string> {
+    try {
+      return `Bearer ${await this.credentials.token()}`;
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === "unauthorized") this.credentials.expired();
+      throw error;
+    }
   }
 
   get deployed(): boolean {
@@ -100,7 +128,7 @@ export class ApiClient {
     if (this.base === undefined) {
       throw new ApiError("not_deployed", `The ${this.service} API is not deployed on this stage.`);
     }
-    const headers: Record<string, string> = { "x-api-key": this.apiKey };
+    const headers: Record<string, string> = { "x-api-key": this.apiKey, Authorization: await this.authorization() };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response: Response;
     try {
@@ -123,7 +151,11 @@ export class ApiClient {
         parsed = text;
       }
     }
-    if (!response.ok) throw parseError(response.status, parsed);
+    if (!response.ok) {
+      const error = parseError(response.status, parsed);
+      if (error.kind === "unauthorized") this.credentials.expired();
+      throw error;
+    }
     return { status: response.status, data: parsed as T };
   }
 
@@ -171,6 +203,8 @@ export function describeError(error: unknown): string {
     switch (error.kind) {
       case "network":
       case "auth":
+      case "unauthorized":
+      case "forbidden":
       case "not_deployed":
         return error.message;
       case "validation": {

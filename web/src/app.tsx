@@ -1,14 +1,18 @@
-// The shell: loading the runtime configuration, the API key setting, client-side routing and the layout
-// (the session the pages share is in session.tsx).
+// The shell: signing in (or not), the API key setting, client-side routing among the pages the user's role
+// may use, and the layout (the session the pages share is in session.tsx, signing in in auth.ts).
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { SESSION_EXPIRED } from "./api";
+import { Auth, SessionExpired, type SignedInUser } from "./auth";
 import { type ConsoleConfig, SERVICES } from "./config";
 import { CustomersPage } from "./pages/Customers";
 import { EnrollmentsPage } from "./pages/Enrollments";
 import { IdsPage } from "./pages/Ids";
 import { MarketingPage } from "./pages/Marketing";
 import { PrivacyPage } from "./pages/Privacy";
-import { type Session, SessionContext } from "./session";
+import { can, type Role } from "./roles";
+import { credentialsOf, type Session, SessionContext } from "./session";
 import { SavedSettingsForm } from "./settings";
+import { NoRolePage, SignInPage } from "./signin";
 
 // Routes avoid the API base paths (/ids, /crm, /enrollment, /marketing, /privacy), which `patron dev` serves
 // on this same origin.
@@ -20,23 +24,58 @@ const ROUTES = [
   { path: "/privacy-requests", label: "Privacy", title: "Privacy requests", service: "privacy", Page: PrivacyPage },
 ] as const;
 
-function currentPath(): string {
+type Route = (typeof ROUTES)[number];
+
+/** The pages a role may use: a page is there when the role may read through its API. */
+const routesOf = (roles: readonly Role[]): Route[] => ROUTES.filter((r) => can(roles, r.service, "read"));
+
+/** The page of the address bar; another page (the role's first) when the role may not use that one. */
+function currentPath(routes: readonly Route[]): string {
   const path = window.location.pathname.replace(/\/+$/, "") || "/";
-  return ROUTES.some((r) => r.path === path) ? path : "/";
+  if (routes.some((r) => r.path === path)) return path;
+  const first = routes[0]?.path ?? "/";
+  window.history.replaceState(null, "", first);
+  return first;
 }
 
-function useRouter(): [string, (to: string) => void] {
-  const [path, setPath] = useState(currentPath);
+function useRouter(routes: readonly Route[]): [string, (to: string) => void] {
+  const [path, setPath] = useState(() => currentPath(routes));
   useEffect(() => {
-    const onPop = () => setPath(currentPath());
+    const onPop = () => setPath(currentPath(routes));
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
-  }, []);
-  const navigate = useCallback((to: string) => {
-    if (to !== window.location.pathname) window.history.pushState(null, "", to);
-    setPath(currentPath());
-  }, []);
+  }, [routes]);
+  const navigate = useCallback(
+    (to: string) => {
+      if (to !== window.location.pathname) window.history.pushState(null, "", to);
+      setPath(currentPath(routes));
+    },
+    [routes],
+  );
   return [path, navigate];
+}
+
+/** Who is signed in, in which role, and the way out. */
+function Account({ session }: { session: Session }) {
+  const { username, roles } = session.user;
+  return (
+    <div className="flex items-center gap-3 text-sm" data-testid="account">
+      <p>
+        <span className="sr-only">Signed in as </span>
+        <strong data-testid="account-username">{username}</strong>{" "}
+        <span className="rounded-full bg-indigo-700 px-2 py-0.5 text-xs" data-testid="account-role">
+          {roles.join(", ")}
+        </span>
+      </p>
+      <button
+        type="button"
+        onClick={session.signOut}
+        className="rounded-md border border-indigo-300 px-3 py-1 font-medium text-white hover:bg-indigo-800"
+      >
+        Sign out
+      </button>
+    </div>
+  );
 }
 
 function KeySettings({ session }: { session: Session }) {
@@ -91,11 +130,69 @@ function KeySettings({ session }: { session: Session }) {
   );
 }
 
-export function App({ config }: { config: ConsoleConfig }) {
+type Phase =
+  | { name: "restoring" }
+  | { name: "signed_out"; notice?: string }
+  | { name: "signed_in"; user: SignedInUser };
+
+/** The console: the sign-in page until there is a session (a stored one is restored), then the pages. */
+export function Console({ config }: { config: ConsoleConfig }) {
+  const auth = useMemo(() => new Auth(config.auth), [config.auth]);
+  const [phase, setPhase] = useState<Phase>({ name: "restoring" });
+
+  useEffect(() => {
+    let current = true;
+    auth.currentUser().then(
+      (user) => {
+        if (current) setPhase(user ? { name: "signed_in", user } : { name: "signed_out" });
+      },
+      (error: unknown) => {
+        // a stored session that cannot be refreshed is over; one Cognito cannot be reached for is kept
+        if (error instanceof SessionExpired) auth.signOut();
+        if (current) setPhase({ name: "signed_out", notice: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [auth]);
+
+  const signOut = useCallback(
+    (notice?: string) => {
+      auth.signOut();
+      setPhase({ name: "signed_out", notice });
+    },
+    [auth],
+  );
+
+  if (phase.name === "restoring") return <p className="p-6 text-sm text-slate-600">Loading…</p>;
+  if (phase.name === "signed_out") {
+    return <SignInPage auth={auth} notice={phase.notice} onSignedIn={(user) => setPhase({ name: "signed_in", user })} />;
+  }
+  if (phase.user.roles.length === 0) return <NoRolePage user={phase.user} onSignOut={() => signOut()} />;
+  return <App config={config} auth={auth} user={phase.user} onSignOut={signOut} />;
+}
+
+export function App({
+  config,
+  auth,
+  user,
+  onSignOut,
+}: {
+  config: ConsoleConfig;
+  auth: Auth;
+  user: SignedInUser;
+  onSignOut: (notice?: string) => void;
+}) {
   const [apiKey, setApiKey] = useState(config.apiKey);
-  const session = useMemo(() => ({ config, apiKey, setApiKey }), [config, apiKey]);
-  const [path, navigate] = useRouter();
-  const route = ROUTES.find((r) => r.path === path) ?? ROUTES[0];
+  const credentials = useMemo(() => credentialsOf(auth, () => onSignOut(SESSION_EXPIRED)), [auth, onSignOut]);
+  const session = useMemo<Session>(
+    () => ({ config, apiKey, setApiKey, user, credentials, signOut: () => onSignOut() }),
+    [config, apiKey, user, credentials, onSignOut],
+  );
+  const routes = useMemo(() => routesOf(user.roles), [user.roles]);
+  const [path, navigate] = useRouter(routes);
+  const route = routes.find((r) => r.path === path) ?? routes[0] ?? ROUTES[0];
   const heading = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
@@ -117,11 +214,14 @@ export function App({ config }: { config: ConsoleConfig }) {
       <header className="bg-indigo-900 text-white">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
           <p className="text-lg font-bold tracking-tight">Patron console</p>
-          <KeySettings session={session} />
+          <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+            <KeySettings session={session} />
+            <Account session={session} />
+          </div>
         </div>
         <nav aria-label="Main" className="mx-auto max-w-7xl px-2 pb-2">
           <ul className="flex flex-wrap gap-1">
-            {ROUTES.map((r) => {
+            {routes.map((r) => {
               const available = config.apis[r.service] !== undefined;
               return (
                 <li key={r.path}>

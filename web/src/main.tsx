@@ -1,6 +1,6 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App, Fatal } from "./app";
+import { Console, Fatal } from "./app";
 import { startingConfig } from "./config";
 import "./index.css";
 
@@ -10,7 +10,7 @@ startingConfig().then(
   (config) =>
     root.render(
       <StrictMode>
-        <App config={config} />
+        <Console config={config} />
       </StrictMode>,
     ),
   (error: unknown) =>

@@ -1,12 +1,18 @@
 // Connection settings kept in this browser: for a console served from elsewhere (a static host, another
-// port) whose stage gives it no config.json. One base URL serves every API under /<service>.
+// port) whose stage gives it no config.json. One base URL serves every API under /<service>; users sign in
+// to the stage's user pool through its console app client (ids only: no secret is asked for or kept).
 import { useState } from "react";
 import { saveSettings, savedSettings } from "./config";
+
+const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/; // region_id, as amazon-cognito-identity-js checks it
 
 export function SavedSettingsForm({ onSaved = () => window.location.reload() }: { onSaved?: () => void }) {
   const saved = savedSettings();
   const [baseUrl, setBaseUrl] = useState(saved?.baseUrl ?? "");
   const [apiKey, setApiKey] = useState(saved?.apiKey ?? "");
+  const [userPoolId, setUserPoolId] = useState(saved?.userPoolId ?? "");
+  const [clientId, setClientId] = useState(saved?.clientId ?? "");
+  const [authEndpoint, setAuthEndpoint] = useState(saved?.authEndpoint ?? "");
   const [error, setError] = useState<string>();
 
   return (
@@ -31,7 +37,26 @@ export function SavedSettingsForm({ onSaved = () => window.location.reload() }: 
           setError("Enter the API key (x-api-key).");
           return;
         }
-        saveSettings({ baseUrl: url.toString().replace(/\/+$/, ""), apiKey: apiKey.trim() });
+        if (!POOL_ID.test(userPoolId.trim())) {
+          setError("Enter the user pool id, e.g. us-east-1_AbCdEf123");
+          return;
+        }
+        if (clientId.trim() === "") {
+          setError("Enter the console's app client id.");
+          return;
+        }
+        const endpoint = authEndpoint.trim();
+        if (endpoint !== "" && !/^https?:\/\//.test(endpoint)) {
+          setError("The Cognito endpoint starts with http:// or https://");
+          return;
+        }
+        saveSettings({
+          baseUrl: url.toString().replace(/\/+$/, ""),
+          apiKey: apiKey.trim(),
+          userPoolId: userPoolId.trim(),
+          clientId: clientId.trim(),
+          ...(endpoint ? { authEndpoint: endpoint } : {}),
+        });
         onSaved();
       }}
     >
@@ -58,6 +83,38 @@ export function SavedSettingsForm({ onSaved = () => window.location.reload() }: 
         autoComplete="off"
         value={apiKey}
         onChange={(e) => setApiKey(e.target.value)}
+        className="block w-full rounded-md border border-slate-300 px-2 py-1 font-mono"
+      />
+      <label className="block text-xs font-medium" htmlFor="saved-user-pool">
+        User pool id (where users sign in)
+      </label>
+      <input
+        id="saved-user-pool"
+        value={userPoolId}
+        placeholder="us-east-1_AbCdEf123"
+        spellCheck={false}
+        onChange={(e) => setUserPoolId(e.target.value)}
+        className="block w-full rounded-md border border-slate-300 px-2 py-1 font-mono"
+      />
+      <label className="block text-xs font-medium" htmlFor="saved-client-id">
+        App client id of the console
+      </label>
+      <input
+        id="saved-client-id"
+        value={clientId}
+        spellCheck={false}
+        onChange={(e) => setClientId(e.target.value)}
+        className="block w-full rounded-md border border-slate-300 px-2 py-1 font-mono"
+      />
+      <label className="block text-xs font-medium" htmlFor="saved-auth-endpoint">
+        Cognito endpoint (a local cloud's AWS endpoint; empty on AWS)
+      </label>
+      <input
+        id="saved-auth-endpoint"
+        type="url"
+        value={authEndpoint}
+        placeholder="http://127.0.0.1:4566"
+        onChange={(e) => setAuthEndpoint(e.target.value)}
         className="block w-full rounded-md border border-slate-300 px-2 py-1 font-mono"
       />
       {error && (

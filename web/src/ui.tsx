@@ -183,3 +183,12 @@ export function OtherFieldErrors({ error, known }: { error: unknown; known: read
     </ul>
   );
 }
+
+/** Where a page leaves out the controls the user's role may not use: says so, and which role may. */
+export function ReadOnlyNote({ children }: { children: ReactNode }) {
+  return (
+    <p data-testid="read-only" className="self-start rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm text-slate-700">
+      {children}
+    </p>
+  );
+}

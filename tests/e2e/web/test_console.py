@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import requests
@@ -35,6 +36,16 @@ def test_config_json_gives_the_key_and_a_base_per_api(dev: DevServer) -> None:
     assert config["apis"] == {name: f"/{name}" for name in apis}
 
 
+def test_a_config_without_a_user_pool_is_a_clear_error(anonymous_page: Page) -> None:
+    anonymous_page.route(
+        "**/config.json", lambda route: route.fulfill(json={"apis": {"ids": "/ids"}, "apiKey": "k"})
+    )
+
+    anonymous_page.goto("/")
+
+    expect(anonymous_page.get_by_role("alert")).to_contain_text('config.json has no "auth"')
+
+
 @pytest.mark.parametrize(
     ("path", "title"),
     [("/customers", "Customers"), ("/enrollments", "Enrollments"), ("/preferences", "Marketing preferences")],
@@ -61,11 +72,11 @@ def test_navigation_is_client_side_and_moves_focus_to_the_heading(page: Page) ->
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer IDs")
 
 
-def test_a_page_whose_api_is_absent_says_so(page: Page) -> None:
+def test_a_page_whose_api_is_absent_says_so(page: Page, auth_config: dict[str, Any]) -> None:
     # Given a stage whose config.json has only the ids API
     page.route(
         "**/config.json",
-        lambda route: route.fulfill(json={"apis": {"ids": "/ids"}, "apiKey": "k"}),
+        lambda route: route.fulfill(json={"apis": {"ids": "/ids"}, "apiKey": "k", "auth": auth_config}),
     )
 
     for path in ("/customers", "/enrollments", "/preferences"):

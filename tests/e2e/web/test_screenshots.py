@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from tests.devserver import DevServer
+from playwright.sync_api import Page, expect
 from tests.e2e.web.conftest import DESKTOP, PHONE, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -84,24 +83,18 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("name", list(PAGES))
 @pytest.mark.parametrize(("width", "viewport"), [(1440, DESKTOP), (375, PHONE)])
 def test_page_fits_and_is_captured(
-    browser: Browser,
-    dev: DevServer,
+    signed_in_page: Callable[..., Page],
     deployed: set[str],
     shots: Path,
     name: str,
     width: int,
     viewport: dict[str, int],
 ) -> None:
-    context = browser.new_context(base_url=dev.url, viewport=viewport)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        path, prepare = PAGES[name]
-        page.goto(path)
-        prepare(page)
+    page = signed_in_page("admin", viewport)
+    path, prepare = PAGES[name]
+    page.goto(path)
+    prepare(page)
 
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
-        page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)
-    finally:
-        context.close()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+    page.screenshot(path=shots / f"{name}-{width}.png", full_page=True)

@@ -4,16 +4,21 @@ browser (brief 001's app had such a panel)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 from tests.devserver import DevServer
+from tests.e2e.web.conftest import Accounts, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_without_config_json_saved_settings_connect_the_console(page: Page, dev: DevServer) -> None:
+def test_without_config_json_saved_settings_connect_the_console(
+    anonymous_page: Page, dev: DevServer, auth_config: dict[str, Any], accounts: Accounts
+) -> None:
+    page = anonymous_page
     # Given a host that serves the console but no config.json
     page.route("**/config.json", lambda route: route.fulfill(status=404, body="not here"))
     page.goto("/")
@@ -27,8 +32,14 @@ def test_without_config_json_saved_settings_connect_the_console(page: Page, dev:
     settings.get_by_label("API base URL").fill(dev.url + "/")
     settings.get_by_label("API key to save").fill(dev.api_key)
     settings.get_by_role("button", name="Save and reload").click()
+    expect(settings).to_contain_text("Enter the user pool id")
+    settings.get_by_label("User pool id").fill(auth_config["userPoolId"])
+    settings.get_by_label("App client id").fill(auth_config["clientId"])
+    settings.get_by_label("Cognito endpoint").fill(auth_config.get("endpoint", ""))
+    settings.get_by_role("button", name="Save and reload").click()
 
-    # Then the console works with them, and keeps them across a reload
+    # Then the user signs in to the pool they name, the console works with them, and keeps them across a reload
+    sign_in(page, accounts.create("operator"))
     customer_id = f"saved-{uuid.uuid4().hex[:8]}"
     form = page.get_by_test_id("ids-add")
     form.get_by_label("Customer ID").fill(customer_id)

@@ -2,8 +2,8 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, seg } from "../api";
 import type { components } from "../openapi/crm";
-import { useApi } from "../session";
-import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, Select, type Status, StatusMessage } from "../ui";
+import { useApi, useCan } from "../session";
+import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, ReadOnlyNote, Select, type Status, StatusMessage } from "../ui";
 
 const CHANNELS = ["email", "text", "phone"] as const;
 const STATUSES = ["active", "inactive", "canceled"] as const;
@@ -204,6 +204,7 @@ const CELL =
 
 function CustomerRow({ customer, onEdit, onDeleted }: { customer: Customer; onEdit: () => void; onDeleted: (status: Status) => void }) {
   const api = useApi("crm");
+  const write = useCan("crm", "write");
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const name = `${customer.first_name} ${customer.last_name}`;
@@ -236,21 +237,23 @@ function CustomerRow({ customer, onEdit, onDeleted }: { customer: Customer; onEd
       <td className={CELL} data-label="Status">{customer.customer_status}</td>
       <td className={CELL} data-label="Loyalty">{customer.is_loyalty_member === "y" ? "yes" : "no"}</td>
       <td className={`${CELL} md:text-right tabular-nums`} data-label="Lifetime value">{customer.lifetime_value ?? 0}</td>
-      <td className="px-3 py-2 max-md:block">
-        <div className="flex flex-wrap gap-2">
-          {confirming ? (
-            <>
-              <Button variant="danger" disabled={busy} onClick={remove} aria-label={`Confirm delete ${name}`}>Confirm delete</Button>
-              <Button variant="secondary" onClick={() => setConfirming(false)}>Keep</Button>
-            </>
-          ) : (
-            <>
-              <Button variant="secondary" onClick={onEdit} aria-label={`Edit ${name}`}>Edit</Button>
-              <Button variant="secondary" onClick={() => setConfirming(true)} aria-label={`Delete ${name}`}>Delete</Button>
-            </>
-          )}
-        </div>
-      </td>
+      {write && (
+        <td className="px-3 py-2 max-md:block">
+          <div className="flex flex-wrap gap-2">
+            {confirming ? (
+              <>
+                <Button variant="danger" disabled={busy} onClick={remove} aria-label={`Confirm delete ${name}`}>Confirm delete</Button>
+                <Button variant="secondary" onClick={() => setConfirming(false)}>Keep</Button>
+              </>
+            ) : (
+              <>
+                <Button variant="secondary" onClick={onEdit} aria-label={`Edit ${name}`}>Edit</Button>
+                <Button variant="secondary" onClick={() => setConfirming(true)} aria-label={`Delete ${name}`}>Delete</Button>
+              </>
+            )}
+          </div>
+        </td>
+      )}
     </tr>
   );
 }
@@ -269,6 +272,7 @@ function ordered(customers: Customer[], created: Customer[], pinned: boolean): C
 
 export function CustomersPage() {
   const api = useApi("crm");
+  const write = useCan("crm", "write");
   const [page, setPage] = useState<CustomerPage | null>(null);
   const [tokens, setTokens] = useState<(string | null)[]>([null]); // the token of each page seen so far
   const [filters, setFilters] = useState({ status: "", email: "", sample: "" });
@@ -349,7 +353,7 @@ export function CustomersPage() {
             <Field label="Filter by e-mail" type="email" value={filters.email} className="min-w-48 grow"
               onChange={(e) => setFilters({ ...filters, email: e.target.value })} />
             <Button type="submit" variant="secondary">Apply</Button>
-            <Button onClick={seed} variant="secondary">Seed sample customers</Button>
+            {write && <Button onClick={seed} variant="secondary">Seed sample customers</Button>}
           </form>
           <StatusMessage status={status ?? (loadError ? errorStatus(loadError) : null)} testId="customers-status" />
           <div className="relative mt-3 md:overflow-x-auto" role="region" aria-label="Customer list">
@@ -362,7 +366,7 @@ export function CustomersPage() {
                   <th scope="col" className="px-3 py-2">Status</th>
                   <th scope="col" className="px-3 py-2">Loyalty</th>
                   <th scope="col" className="px-3 py-2 text-right">Lifetime value</th>
-                  <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>
+                  {write && <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>}
                 </tr>
               </thead>
               <tbody className="max-md:block">
@@ -394,7 +398,8 @@ export function CustomersPage() {
         </Card>
       </div>
       <div className="grid content-start gap-4">
-        {editing && (
+        {!write && <ReadOnlyNote>Your role may look customers up; creating, editing, deleting and seeding need the operator role.</ReadOnlyNote>}
+        {write && editing && (
           <div ref={editRef}>
             <Card title={`Edit ${editing.first_name} ${editing.last_name}`}>
               <CustomerForm
@@ -410,14 +415,16 @@ export function CustomersPage() {
             </Card>
           </div>
         )}
-        <Card title="New customer">
-          <CustomerForm
-            onSaved={(customer) => {
-              setCreated([customer, ...created]);
-              void load();
-            }}
-          />
-        </Card>
+        {write && (
+          <Card title="New customer">
+            <CustomerForm
+              onSaved={(customer) => {
+                setCreated([customer, ...created]);
+                void load();
+              }}
+            />
+          </Card>
+        )}
       </div>
     </div>
   );

@@ -3,8 +3,8 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError, type ApiClient, pollUntil, seg } from "../api";
 import type { components } from "../openapi/enrollment";
-import { useApi } from "../session";
-import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, type Status, StatusMessage } from "../ui";
+import { useApi, useCan } from "../session";
+import { Button, Card, errorStatus, Field, formErrorStatus, NotDeployed, OtherFieldErrors, ReadOnlyNote, type Status, StatusMessage } from "../ui";
 
 type AgeGroup = components["schemas"]["AgeGroup"];
 type Enrollment = components["schemas"]["Enrollment"];
@@ -17,6 +17,7 @@ function integerOrText(value: string): number | string {
 }
 
 function AgeGroups({ api, onNotDeployed }: { api: ApiClient; onNotDeployed: (error: unknown) => void }) {
+  const write = useCan("enrollment", "write");
   const [groups, setGroups] = useState<AgeGroup[] | null>(null);
   const [draft, setDraft] = useState({ min: "", max: "" });
   const [error, setError] = useState<unknown>(null);
@@ -84,24 +85,30 @@ function AgeGroups({ api, onNotDeployed }: { api: ApiClient; onNotDeployed: (err
               <span>
                 Ages <strong>{group.min_age}</strong> to <strong>{group.max_age}</strong>
               </span>
-              <Button variant="secondary" onClick={() => void remove(group)} aria-label={`Delete age group ${group.min_age} to ${group.max_age}`}>
-                Delete
-              </Button>
+              {write && (
+                <Button variant="secondary" onClick={() => void remove(group)} aria-label={`Delete age group ${group.min_age} to ${group.max_age}`}>
+                  Delete
+                </Button>
+              )}
             </li>
           ))}
         </ul>
       )}
-      <form noValidate onSubmit={create} aria-busy={busy} className="mt-4" data-testid="age-group-create">
-        <div className="grid grid-cols-2 gap-3">
-          <Field label="Minimum age" name="min_age" inputMode="numeric" value={draft.min} error={fieldError("min_age")}
-            onChange={(e) => setDraft({ ...draft, min: e.target.value })} />
-          <Field label="Maximum age" name="max_age" inputMode="numeric" value={draft.max} error={fieldError("max_age")}
-            onChange={(e) => setDraft({ ...draft, max: e.target.value })} />
-        </div>
-        <OtherFieldErrors error={error} known={["min_age", "max_age"]} />
-        <Button type="submit" disabled={busy} className="mt-3">Add age group</Button>
+      {write ? (
+        <form noValidate onSubmit={create} aria-busy={busy} className="mt-4" data-testid="age-group-create">
+          <div className="grid grid-cols-2 gap-3">
+            <Field label="Minimum age" name="min_age" inputMode="numeric" value={draft.min} error={fieldError("min_age")}
+              onChange={(e) => setDraft({ ...draft, min: e.target.value })} />
+            <Field label="Maximum age" name="max_age" inputMode="numeric" value={draft.max} error={fieldError("max_age")}
+              onChange={(e) => setDraft({ ...draft, max: e.target.value })} />
+          </div>
+          <OtherFieldErrors error={error} known={["min_age", "max_age"]} />
+          <Button type="submit" disabled={busy} className="mt-3">Add age group</Button>
+          <StatusMessage status={status} testId="age-groups-status" />
+        </form>
+      ) : (
         <StatusMessage status={status} testId="age-groups-status" />
-      </form>
+      )}
     </Card>
   );
 }
@@ -147,6 +154,7 @@ function TrackedEnrollment({ api, initial }: { api: ApiClient; initial: Enrollme
 
 export function EnrollmentsPage() {
   const api = useApi("enrollment");
+  const write = useCan("enrollment", "write");
   const [missing, setMissing] = useState<unknown>(null);
   const [draft, setDraft] = useState({ name: "", age: "", cpf: "" });
   const [error, setError] = useState<unknown>(null);
@@ -195,21 +203,25 @@ export function EnrollmentsPage() {
   return (
     <div className="grid gap-4 lg:grid-cols-2">
       <AgeGroups api={api} onNotDeployed={onNotDeployed} />
-      <Card title="Enroll">
-        <form noValidate onSubmit={enroll} aria-busy={busy} data-testid="enroll">
-          <div className="grid gap-3 sm:grid-cols-2">
-            <Field className="sm:col-span-2" label="Name" name="name" autoComplete="name" value={draft.name} error={fieldError("name")}
-              onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
-            <Field label="Age" name="age" inputMode="numeric" value={draft.age} error={fieldError("age")}
-              onChange={(e) => setDraft({ ...draft, age: e.target.value })} />
-            <Field label="CPF" name="cpf" inputMode="numeric" hint="11 digits; dots and dashes allowed" value={draft.cpf}
-              error={fieldError("cpf")} onChange={(e) => setDraft({ ...draft, cpf: e.target.value })} />
-          </div>
-          <OtherFieldErrors error={error} known={["name", "age", "cpf"]} />
-          <Button type="submit" disabled={busy} className="mt-3">Enroll</Button>
-          <StatusMessage status={status} testId="enroll-status" />
-        </form>
-      </Card>
+      {write ? (
+        <Card title="Enroll">
+          <form noValidate onSubmit={enroll} aria-busy={busy} data-testid="enroll">
+            <div className="grid gap-3 sm:grid-cols-2">
+              <Field className="sm:col-span-2" label="Name" name="name" autoComplete="name" value={draft.name} error={fieldError("name")}
+                onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+              <Field label="Age" name="age" inputMode="numeric" value={draft.age} error={fieldError("age")}
+                onChange={(e) => setDraft({ ...draft, age: e.target.value })} />
+              <Field label="CPF" name="cpf" inputMode="numeric" hint="11 digits; dots and dashes allowed" value={draft.cpf}
+                error={fieldError("cpf")} onChange={(e) => setDraft({ ...draft, cpf: e.target.value })} />
+            </div>
+            <OtherFieldErrors error={error} known={["name", "age", "cpf"]} />
+            <Button type="submit" disabled={busy} className="mt-3">Enroll</Button>
+            <StatusMessage status={status} testId="enroll-status" />
+          </form>
+        </Card>
+      ) : (
+        <ReadOnlyNote>Your role may look enrollments up; enrolling and age groups need the operator role.</ReadOnlyNote>
+      )}
       <Card title="Enrollments in this session">
         {tracked.length === 0 ? (
           <p className="text-sm text-slate-600">Enroll someone, or look an enrollment up by its id.</p>

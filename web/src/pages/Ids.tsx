@@ -2,8 +2,8 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, seg } from "../api";
 import type { components } from "../openapi/ids";
-import { useApi } from "../session";
-import { Button, Card, errorStatus, Field, type Status, StatusMessage } from "../ui";
+import { useApi, useCan } from "../session";
+import { Button, Card, errorStatus, Field, ReadOnlyNote, type Status, StatusMessage } from "../ui";
 
 const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
@@ -185,6 +185,7 @@ function WorkflowForm({ onDone }: { onDone: (line: string) => void }) {
 }
 
 export function IdsPage() {
+  const write = useCan("ids", "write");
   const [log, setLog] = useState<{ at: string; line: string }[]>([]);
   const record = (line: string) =>
     setLog((entries) => [{ at: new Date().toLocaleTimeString(), line }, ...entries].slice(0, 20));
@@ -193,10 +194,15 @@ export function IdsPage() {
       <p className="text-sm text-slate-700 lg:col-span-2">
         The customer-ID registry (<code>customer_ids</code>): register an id, check whether it exists, or remove it.
       </p>
-      <IdForm action="add" onDone={record} />
+      {!write && (
+        <div className="lg:col-span-2">
+          <ReadOnlyNote>Your role may check ids; adding, deleting and the workflow need the operator role.</ReadOnlyNote>
+        </div>
+      )}
+      {write && <IdForm action="add" onDone={record} />}
       <IdForm action="check" onDone={record} />
-      <IdForm action="delete" onDone={record} />
-      <WorkflowForm onDone={record} />
+      {write && <IdForm action="delete" onDone={record} />}
+      {write && <WorkflowForm onDone={record} />}
       <section aria-labelledby="activity" className="lg:col-span-2">
         <h2 id="activity" className="mb-2 text-lg font-semibold">
           Activity

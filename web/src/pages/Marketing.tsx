@@ -3,9 +3,9 @@
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, pollUntil, putUpload, seg } from "../api";
 import type { components } from "../openapi/marketing";
-import { useApi } from "../session";
+import { useApi, useCan } from "../session";
 import { csvToRecords, DIRECT_LIMIT_BYTES, EXAMPLE_BATCH, escapedBytes, parseBatch } from "../batch";
-import { Button, Card, errorStatus, Field, NotDeployed, type Status, StatusMessage } from "../ui";
+import { Button, Card, errorStatus, Field, NotDeployed, ReadOnlyNote, type Status, StatusMessage } from "../ui";
 
 type Schemas = components["schemas"];
 type Summary = Schemas["ExecutionSummary"];
@@ -136,6 +136,7 @@ function StoredLookup() {
 
 export function MarketingPage() {
   const api = useApi("marketing");
+  const write = useCan("marketing", "write");
   const [text, setText] = useState("");
   const [inputError, setInputError] = useState<string>();
   const [status, setStatus] = useState<Status | null>(null);
@@ -148,6 +149,14 @@ export function MarketingPage() {
   useEffect(() => () => stop.current?.abort(), []);
 
   if (!api.deployed || missing) return <NotDeployed service="marketing" error={missing} />;
+  if (!write) {
+    return (
+      <div className="grid gap-4 lg:grid-cols-[1fr_22rem]">
+        <ReadOnlyNote>Your role may look stored interests up; submitting and uploading batches need the operator role.</ReadOnlyNote>
+        <StoredLookup />
+      </div>
+    );
+  }
 
   async function upload(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
