@@ -176,6 +176,27 @@ def types_path_of(base_path: str) -> Path:
     return TYPES_DIR / f"{base_path}.ts"
 
 
+ACCESS_PATH = TYPES_DIR / "access.ts"
+
+
+def access_typescript() -> str:
+    """Which roles may read (every GET) and write (everything else) each API, from `identity.access`:
+    the console shows a page or a control only to a role the APIs will let through."""
+    services: dict[str, dict[str, set[str]]] = {}
+    for (service, method, _), rule in access.ROUTES.items():
+        kind = "read" if method == "GET" else "write"
+        services.setdefault(service, {"read": set(), "write": set()})[kind] |= rule.groups
+    body = ",\n".join(
+        f"  {service}: {{ read: {json.dumps(sorted(kinds['read']))}, write: {json.dumps(sorted(kinds['write']))} }}"
+        for service, kinds in sorted(services.items())
+    )
+    return (
+        "// generated from src/patron/identity/access.py by `patron openapi`; do not edit\n"
+        "// the Cognito groups that may call each API's reads (GET) and writes (every other method)\n"
+        f"export const ACCESS = {{\n{body},\n}} as const;\n"
+    )
+
+
 def generated(template: Template, types: bool = True) -> dict[Path, str]:
     """Every generated file and its text: docs/openapi/<api>.json and, with `types`, web/src/openapi/<api>.ts."""
     files = {}
@@ -184,6 +205,8 @@ def generated(template: Template, types: bool = True) -> dict[Path, str]:
         files[path_of(api.base_path)] = render(doc)
         if types:
             files[types_path_of(api.base_path)] = typescript(doc, api.base_path)
+    if types:
+        files[ACCESS_PATH] = access_typescript()
     return files
 
 
