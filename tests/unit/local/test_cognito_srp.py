@@ -209,3 +209,25 @@ def test_canary_moto_still_signs_in_a_wrong_srp_password(pool: Pool) -> None:
 
     assert challenge["ChallengeParameters"]["USER_ID_FOR_SRP"] != "alice"  # moto sends the user's sub
     assert signed_in_as(answered) == "alice"
+
+
+@pytest.mark.parametrize("flow", ["USER_SRP_AUTH", "USER_PASSWORD_AUTH"])
+def test_an_unknown_user_is_a_wrong_password_where_the_client_prevents_user_existence_errors(
+    pool: Pool, flow: str
+) -> None:
+    quiet = pool.client.create_user_pool_client(
+        UserPoolId=pool.pool_id,
+        ClientName="console",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"],
+        PreventUserExistenceErrors="ENABLED",
+    )["UserPoolClient"]["ClientId"]
+    parameters = {
+        "USERNAME": "nobody",
+        "PASSWORD": PASSWORD,
+        "SRP_A": pool.srp("nobody", PASSWORD).get_auth_params()["SRP_A"],
+    }
+
+    with refused(pool):
+        pool.client.initiate_auth(ClientId=quiet, AuthFlow=flow, AuthParameters=parameters)
+    with pytest.raises(pool.client.exceptions.UserNotFoundException):  # a client that does not prevent them
+        pool.client.initiate_auth(ClientId=pool.client_id, AuthFlow=flow, AuthParameters=parameters)

@@ -406,13 +406,15 @@ def verify_srp() -> None:
     USER_ID_FOR_SRP, where Cognito sends the actual username, which clients answer as USERNAME (moto
     then finds no user). Here the challenge is Cognito's SRP (`cognito_srp`): the SECRET_BLOCK is the
     session, a wrong signature, or an answer for another USERNAME, is refused with "Incorrect username
-    or password.", and a proven one goes on to moto's own steps (NEW_PASSWORD_REQUIRED, MFA, tokens).
+    or password.", and a proven one goes on to moto's own steps (NEW_PASSWORD_REQUIRED, MFA, tokens). An
+    unknown user is answered the same way when the client prevents user-existence errors, as Cognito does.
     AdminRespondToAuthChallenge goes through RespondToAuthChallenge; moto's AdminInitiateAuth offers
     no SRP."""
     from moto.cognitoidp.exceptions import (
         InvalidParameterException,
         NotAuthorizedError,
         ResourceNotFoundError,
+        UserNotFoundError,
     )
     from moto.cognitoidp.models import CognitoIdpBackend
 
@@ -443,7 +445,15 @@ def verify_srp() -> None:
         return {**answer, "ChallengeParameters": parameters}
 
     def initiate_auth(self: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
-        answer: dict[str, Any] = initiate(self, client_id, auth_flow, auth_parameters)
+        try:
+            answer: dict[str, Any] = initiate(self, client_id, auth_flow, auth_parameters)
+        except UserNotFoundError:
+            # an app client with PreventUserExistenceErrors ENABLED (the console's) answers an unknown user
+            # as a wrong password, so that sign-in does not tell who has an account; moto ignores it
+            clients = [pool.clients[client_id] for pool in self.user_pools.values() if client_id in pool.clients]
+            if clients and clients[0].extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+                raise NotAuthorizedError("Incorrect username or password.") from None
+            raise
         if answer.get("ChallengeName") != "PASSWORD_VERIFIER":
             return new_password_challenge(self, answer)
         username, pool = self.sessions.pop(answer["Session"])
