@@ -236,6 +236,13 @@ def test_a_preflight_needs_no_token(dev: DevServer) -> None:
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
 
 
+def test_the_token_endpoint_takes_a_post_only(dev: DevServer) -> None:
+    response = requests.get(f"{dev.url}/oauth2/token", timeout=10)
+
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST")
+    assert response.json()["error"] == "invalid_request"
+
+
 def test_the_token_endpoint_refuses_a_wrong_secret(dev: DevServer) -> None:
     response = requests.post(
         f"{dev.url}/oauth2/token",

@@ -100,8 +100,10 @@ class Gateway:
         api = self.apis.get(first)
         if api is not None:
             return self.serve_api(api, "/" + rest, request)
-        if request.method == "POST" and request.path in self.posts:
-            return self.posts[request.path](request)
+        if request.path in self.posts:  # the token endpoint takes a POST only, as Cognito's does
+            if request.method == "POST":
+                return self.posts[request.path](request)
+            return json_response(405, {"error": "invalid_request", "message": "Use POST."}, {"Allow": "POST"})
         if request.method not in ("GET", "HEAD"):
             # not for an API, and not a read of the console: what API Gateway answers a path it does
             # not know (SPEC §1), so a `POST /seed` without its service prefix is never a 2xx
