@@ -304,3 +304,14 @@ def test_a_temporary_user_is_told_to_choose_a_password_first(dev: DevServer) -> 
 
     assert token.returncode == 1
     assert "NEW_PASSWORD_REQUIRED" in token.stderr
+
+
+def test_a_password_the_pool_refuses_leaves_no_user_behind(dev: DevServer) -> None:
+    name = f"weak-{uuid.uuid4().hex[:6]}"
+
+    refused = run_cli(dev, "users", "add", name, "--group", "viewer", "--password", "short", "--url", dev.url)
+    listed = run_cli(dev, "users", "list", "--url", dev.url)
+
+    assert refused.returncode == 1
+    assert "InvalidPasswordException" in refused.stderr
+    assert name not in listed.stdout

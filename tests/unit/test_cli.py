@@ -87,3 +87,23 @@ def test_help_shows_defaults(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["dev", "--help"])
 
     assert "(default: 3000)" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "base_url", "command"),
+    [
+        ([], "http://127.0.0.1:3000", "uv run patron token"),
+        (
+            ["--port", "3100"],
+            "http://127.0.0.1:3100",
+            "uv run patron token --console-url http://127.0.0.1:3100",
+        ),
+        (["--state-dir", "/tmp/s"], "http://127.0.0.1:3000", "uv run patron token --state-dir /tmp/s"),
+    ],
+)
+def test_the_banners_token_command_names_this_servers_flags(
+    argv: list[str], base_url: str, command: str
+) -> None:
+    args = cli.parser().parse_args(["dev", *argv])
+
+    assert cli.token_command(args, base_url) == command

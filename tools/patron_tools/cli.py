@@ -240,6 +240,7 @@ def run_users(args: argparse.Namespace) -> int:
     else:
         pool = credentials.Pool.of(args.url)
     if args.users_command == "add":
+        args.group = list(dict.fromkeys(args.group))  # each group once
         unknown = sorted(set(args.group) - set(GROUPS))
         if unknown:
             print(
@@ -362,7 +363,9 @@ def run_dev(args: argparse.Namespace) -> int:
         "",
         f"  x-api-key   {cloud.api_key}",
         *(
-            [f"  sign in     admin / {cloud.admin_password}   (TOKEN=$(uv run patron token))"]
+            [
+                f"  sign in     admin / {cloud.admin_password}   (TOKEN=$({token_command(args, cloud.base_url)}))"
+            ]
             if cloud.identity is not None
             else []
         ),
@@ -377,6 +380,16 @@ def run_dev(args: argparse.Namespace) -> int:
     cloud.stop()
     print("patron dev: stopped.", flush=True)
     return 0
+
+
+def token_command(args: argparse.Namespace, base_url: str) -> str:
+    """`patron token` for this `patron dev`: its console URL and state directory when not the defaults."""
+    command = ["uv run patron token"]
+    if base_url != LOCAL_CONSOLE:
+        command.append(f"--console-url {base_url}")
+    if args.state_dir != Path(".patron"):
+        command.append(f"--state-dir {args.state_dir}")
+    return " ".join(command)
 
 
 def local_api_key(state_dir: Path) -> str:

@@ -154,16 +154,22 @@ def add_user(pool: Pool, username: str, groups: list[str], password: str | None)
     generated and returned, and the first sign-in asks for a new one. No e-mail is sent."""
     cognito = pool.cognito(signed=True)
     temporary = None if password else strong_password()
+    # the pool checks the password against its policy as it creates the user: a refused password leaves
+    # no user behind (a permanent one is first given as the temporary one)
     cognito.admin_create_user(
         UserPoolId=pool.user_pool_id,
         Username=username,
         MessageAction="SUPPRESS",
-        **({"TemporaryPassword": temporary} if temporary else {}),
+        TemporaryPassword=password or temporary,
     )
     if password:
-        cognito.admin_set_user_password(
-            UserPoolId=pool.user_pool_id, Username=username, Password=password, Permanent=True
-        )
+        try:
+            cognito.admin_set_user_password(
+                UserPoolId=pool.user_pool_id, Username=username, Password=password, Permanent=True
+            )
+        except cognito.exceptions.InvalidPasswordException:
+            cognito.admin_delete_user(UserPoolId=pool.user_pool_id, Username=username)  # nothing half-made
+            raise
     for group in groups:
         cognito.admin_add_user_to_group(UserPoolId=pool.user_pool_id, Username=username, GroupName=group)
     return temporary

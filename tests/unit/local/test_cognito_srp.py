@@ -231,3 +231,43 @@ def test_an_unknown_user_is_a_wrong_password_where_the_client_prevents_user_exis
         pool.client.initiate_auth(ClientId=quiet, AuthFlow=flow, AuthParameters=parameters)
     with pytest.raises(pool.client.exceptions.UserNotFoundException):  # a client that does not prevent them
         pool.client.initiate_auth(ClientId=pool.client_id, AuthFlow=flow, AuthParameters=parameters)
+
+
+def test_a_disabled_or_deleted_users_refresh_token_is_refused(pool: Pool) -> None:
+    def refresh_token(username: str) -> str:
+        token: str = pool.sign_in(username, PASSWORD)["AuthenticationResult"]["RefreshToken"]
+        return token
+
+    def refresh(token: str) -> Any:
+        return pool.client.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": token}
+        )
+
+    alice, bob = refresh_token("alice"), refresh_token("bob")
+    assert "AccessToken" in refresh(alice)["AuthenticationResult"]  # refreshes while the user may sign in
+    pool.client.admin_disable_user(UserPoolId=pool.pool_id, Username="alice")
+    pool.client.admin_delete_user(UserPoolId=pool.pool_id, Username="bob")
+
+    with pytest.raises(pool.client.exceptions.NotAuthorizedException, match="User is disabled"):
+        refresh(alice)
+    with pytest.raises(pool.client.exceptions.NotAuthorizedException, match="revoked"):
+        refresh(bob)
+
+
+def test_self_sign_up_is_refused_where_only_admins_create_users(pool: Pool) -> None:
+    admin_only = pool.client.create_user_pool(
+        PoolName="admin-only", AdminCreateUserConfig={"AllowAdminCreateUserOnly": True}
+    )["UserPool"]["Id"]
+    client_id = pool.client.create_user_pool_client(UserPoolId=admin_only, ClientName="c")["UserPoolClient"][
+        "ClientId"
+    ]
+
+    with pytest.raises(pool.client.exceptions.NotAuthorizedException, match="SignUp is not permitted"):
+        pool.client.sign_up(ClientId=client_id, Username="mallory", Password=PASSWORD)
+    signed_up = pool.client.sign_up(
+        ClientId=pool.client_id, Username="open", Password=PASSWORD
+    )  # an open pool
+
+    assert signed_up["UserConfirmed"] is False
+    with moto_patches.unpatched("refuse_self_sign_up"):  # canary: moto still lets anyone sign up
+        assert pool.client.sign_up(ClientId=client_id, Username="mallory", Password=PASSWORD)["UserSub"]

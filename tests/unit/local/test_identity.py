@@ -238,6 +238,12 @@ def test_users_and_client_secrets_survive_a_restart(
         after = {u["username"]: u for u in moto_patches.cognito_users(again.user_pool_id)}
         token = sign_in(again, "admin", password)
         restored_secret = integration(again)[1]
+        # a temporary password stays temporary: the first sign-in still has to choose a new one
+        challenge = boto3.client("cognito-idp").initiate_auth(
+            ClientId=again.console_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "vera", "PASSWORD": "Temporary-123"},
+        )
 
     assert again.user_pool_id == pool.user_pool_id
     assert restored == 2
@@ -245,3 +251,17 @@ def test_users_and_client_secrets_survive_a_restart(
     assert after["vera"]["status"] == "FORCE_CHANGE_PASSWORD"
     assert token
     assert (again.clients["IntegrationClient"], restored_secret) == (client_id, secret)
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    assert "AuthenticationResult" not in challenge
+
+
+def test_a_query_string_or_an_oversized_body_is_refused_with_an_oauth_error(local_pool: Template) -> None:
+    pool = provisioned_ids(local_pool)
+    endpoint = identity.TokenEndpoint(pool)
+    query = Request(
+        EnvironBuilder(method="POST", path="/oauth2/token", query_string="grant_type=x").get_environ()
+    )
+    large = token_request({"grant_type": "client_credentials", "pad": "x" * 100_000}, basic=integration(pool))
+
+    assert (endpoint(query).status_code, endpoint(query).get_json()["error"]) == (400, "invalid_request")
+    assert (endpoint(large).status_code, endpoint(large).get_json()["error"]) == (413, "invalid_request")

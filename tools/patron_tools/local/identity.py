@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from oauthlib.oauth2 import BackendApplicationServer, RequestValidator
+from oauthlib.oauth2 import BackendApplicationServer, OAuth2Error, RequestValidator
 from werkzeug.wrappers import Request, Response
 
 from patron_tools.credentials import strong_password
@@ -257,15 +257,29 @@ class TokenEndpoint:
         return str(jwt.encode({"kid": "dummy", "alg": "RS256"}, claims, key))
 
     def __call__(self, request: Request) -> Response:
+        # a token request is a few hundred bytes: a larger body is refused before it is buffered
+        body = request.stream.read(MAX_REQUEST_BYTES + 1)
+        if len(body) > MAX_REQUEST_BYTES or (request.content_length or 0) > MAX_REQUEST_BYTES:
+            return _error(413, "invalid_request", "The request is too large.")
         # oauthlib refuses plain HTTP unless told: the local endpoint is HTTP on loopback (Cognito's is HTTPS)
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-        headers, body, status = self.server.create_token_response(
-            request.url,
-            http_method=request.method,
-            body=request.get_data(as_text=True),
-            headers=dict(request.headers),
-        )
+        try:
+            headers, text, status = self.server.create_token_response(
+                request.url,
+                http_method=request.method,
+                body=body.decode("utf-8", errors="replace"),
+                headers=dict(request.headers),
+            )
+        except OAuth2Error as exc:  # what oauthlib refuses before a grant runs (a query string, ...)
+            return _error(400, exc.error, exc.description)
         if status == 401:
             status = 400  # Cognito answers every token-endpoint error 400 (invalid_client included)
-        response = Response(body, status=status, headers=headers, content_type="application/json")
-        return response
+        return Response(text, status=status, headers=headers, content_type="application/json")
+
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def _error(status: int, error: str, description: str) -> Response:
+    body = json.dumps({"error": error, "error_description": description})
+    return Response(body, status=status, content_type="application/json")

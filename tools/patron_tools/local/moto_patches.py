@@ -59,6 +59,7 @@ _MARKERS = (
     "patron_held",
     "patron_signed",
     "patron_srp",
+    "patron_admin_only",
 )
 
 
@@ -407,7 +408,8 @@ def verify_srp() -> None:
     then finds no user). Here the challenge is Cognito's SRP (`cognito_srp`): the SECRET_BLOCK is the
     session, a wrong signature, or an answer for another USERNAME, is refused with "Incorrect username
     or password.", and a proven one goes on to moto's own steps (NEW_PASSWORD_REQUIRED, MFA, tokens). An
-    unknown user is answered the same way when the client prevents user-existence errors, as Cognito does.
+    unknown user is answered the same way when the client prevents user-existence errors, and a refresh
+    token of a disabled or deleted user is refused, as Cognito does.
     AdminRespondToAuthChallenge goes through RespondToAuthChallenge; moto's AdminInitiateAuth offers
     no SRP."""
     from moto.cognitoidp.exceptions import (
@@ -428,6 +430,18 @@ def verify_srp() -> None:
     if getattr(initiate, "patron_srp", False):
         return
 
+    def refuse_refresh_of_gone_users(self: Any, client_id: str, refresh_token: str) -> None:
+        """A refresh token of a disabled or deleted user is refused, as Cognito refuses it (moto refreshed
+        a disabled user's tokens, and failed with a 500 for a deleted one)."""
+        for pool in self.user_pools.values():
+            entry = pool.refresh_tokens.get(refresh_token) if client_id in pool.clients else None
+            if entry and entry[1]:
+                user = pool.users.get(entry[1])
+                if user is None:
+                    raise NotAuthorizedError("Refresh Token has been revoked")
+                if not user.enabled:
+                    raise NotAuthorizedError("User is disabled.")
+
     def new_password_challenge(self: Any, answer: dict[str, Any]) -> dict[str, Any]:
         """NEW_PASSWORD_REQUIRED with the parameters Cognito sends and clients read (amazon-cognito-identity-js
         parses `userAttributes` and `requiredAttributes`; moto 5.2.5 sends only USERNAME)."""
@@ -445,12 +459,16 @@ def verify_srp() -> None:
         return {**answer, "ChallengeParameters": parameters}
 
     def initiate_auth(self: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
+        if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            refuse_refresh_of_gone_users(self, client_id, auth_parameters.get("REFRESH_TOKEN") or "")
         try:
             answer: dict[str, Any] = initiate(self, client_id, auth_flow, auth_parameters)
         except UserNotFoundError:
             # an app client with PreventUserExistenceErrors ENABLED (the console's) answers an unknown user
             # as a wrong password, so that sign-in does not tell who has an account; moto ignores it
-            clients = [pool.clients[client_id] for pool in self.user_pools.values() if client_id in pool.clients]
+            clients = [
+                pool.clients[client_id] for pool in self.user_pools.values() if client_id in pool.clients
+            ]
             if clients and clients[0].extended_config.get("PreventUserExistenceErrors") == "ENABLED":
                 raise NotAuthorizedError("Incorrect username or password.") from None
             raise
@@ -492,6 +510,29 @@ def verify_srp() -> None:
     respond_to_auth_challenge.patron_srp = True  # type: ignore[attr-defined]
     CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
     CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign]
+
+
+def refuse_self_sign_up() -> None:
+    """moto 5.2.5's SignUp ignores `AdminCreateUserConfig.AllowAdminCreateUserOnly`: anyone could add
+    themselves to a pool whose users only an admin may create (Patron's). Cognito refuses it with
+    NotAuthorizedException "SignUp is not permitted for this user pool"."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    require_checked_moto()
+    original: Callable[..., Any] = _remember("refuse_self_sign_up", CognitoIdpBackend, "sign_up")
+    if getattr(original, "patron_admin_only", False):
+        return
+
+    def sign_up(self: Any, client_id: str, *args: Any, **kwargs: Any) -> Any:
+        for pool in self.user_pools.values():
+            admin_only = pool.extended_config.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly")
+            if client_id in pool.clients and admin_only:
+                raise NotAuthorizedError("SignUp is not permitted for this user pool")
+        return original(self, client_id, *args, **kwargs)
+
+    sign_up.patron_admin_only = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.sign_up = sign_up  # type: ignore[method-assign]
 
 
 def dynamodb_table(name: str) -> Any:
@@ -601,12 +642,12 @@ def cognito_users(pool_id: str) -> list[dict[str, Any]]:
 
 
 def restore_cognito_user(pool_id: str, record: dict[str, Any]) -> None:
-    from moto.cognitoidp.models import CognitoIdpUser
+    from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
     pool = cognito_user_pool(pool_id)
-    user = CognitoIdpUser(
-        pool_id, record["username"], record["password"], record["status"], record["attributes"]
-    )
+    # moto compares a status with its enum: a plain string made a temporary password permanent
+    status = UserStatus(record["status"])
+    user = CognitoIdpUser(pool_id, record["username"], record["password"], status, record["attributes"])
     user.id = record["sub"]
     user.update_attributes([{"Name": "sub", "Value": record["sub"]}])
     user.enabled = record["enabled"]
@@ -788,3 +829,4 @@ def apply_all() -> None:
     route_event_targets(deliver)
     verify_presigned_requests()
     verify_srp()
+    refuse_self_sign_up()
