@@ -366,7 +366,7 @@ def run_dev(args: argparse.Namespace) -> int:
             [
                 f"  sign in     admin / {cloud.admin_password}   (TOKEN=$({token_command(args, cloud.base_url)}))"
             ]
-            if cloud.identity is not None
+            if cloud.admin_password is not None
             else []
         ),
         f"  state       {args.state_dir.resolve()}",

@@ -80,7 +80,8 @@ def test_tokens_are_signed_with_the_state_directorys_key_not_motos(
     from moto.utilities.utils import load_resource
 
     pool = provisioned_ids(local_pool)
-    token = sign_in(pool, "admin", identity.ensure_admin(tmp_path, pool))
+    identity.ensure_admin(pool, identity.admin_password(tmp_path))
+    token = sign_in(pool, "admin", identity.admin_password(tmp_path))
     _, _, body = CognitoIdpJsonWebKeyResponse.serve_json_web_key()
     published = KeySet.import_key_set(json.loads(body))
     shipped = KeySet.import_key_set(load_resource("cognitoidp/resources/jwks-public.json"))
@@ -113,8 +114,10 @@ def sign_in(pool: identity.Identity, username: str, password: str) -> str:
 def test_the_first_admin_is_created_once_with_a_kept_password(local_pool: Template, tmp_path: Path) -> None:
     pool = provisioned_ids(local_pool)
 
-    first = identity.ensure_admin(tmp_path, pool)
-    again = identity.ensure_admin(tmp_path, pool)
+    first = identity.admin_password(tmp_path)
+    identity.ensure_admin(pool, first)
+    again = identity.admin_password(tmp_path)
+    identity.ensure_admin(pool, again)  # already there: nothing changes
 
     assert first == again
     assert (tmp_path / "admin-password").stat().st_mode & 0o077 == 0  # the owner's alone
@@ -219,7 +222,8 @@ def test_users_and_client_secrets_survive_a_restart(
     local_pool: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pool = provisioned_ids(local_pool)
-    password = identity.ensure_admin(tmp_path, pool)
+    password = identity.admin_password(tmp_path)
+    identity.ensure_admin(pool, password)
     cognito = boto3.client("cognito-idp")
     cognito.admin_create_user(
         UserPoolId=pool.user_pool_id,

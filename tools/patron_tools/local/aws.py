@@ -52,8 +52,9 @@ def fake_credentials() -> None:
 
 
 def start_aws(host: str, port: int | None) -> EmbeddedAws:
-    """Start moto; `port=None` keeps it in-process only (tests)."""
-    moto_patches.apply_all()
+    """Start moto; `port=None` keeps it in-process only (tests). The Cognito workarounds come with the
+    user pool (`LocalCloud._provision_identity`)."""
+    moto_patches.apply_all(cognito=False)
     mock = mock_aws(config=MOTO_CONFIG)
     mock.start()
     fake_credentials()  # after mock_aws, which swaps in its own keys: presigned URLs are verified with ours

@@ -31,6 +31,7 @@ from patron_tools.local.usage_plan import usage_plan
 logger = logging.getLogger("patron_tools.local")
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+IDENTITY_WAIT_SECONDS = 120.0  # how long a request waits for the user pool at start (about 0.3 s)
 EXECUTIONS_FINISH_SECONDS = 5.0  # on shutdown, running executions get this long to end before being stopped
 
 
@@ -93,9 +94,12 @@ class LocalCloud:
         self.api_key = state.api_key(self.state_dir)
         os.environ.update(identity.ID_STRATEGY)  # the same pool and client ids at every start
         self._aws = aws.start_aws(self.host, self.aws_port)
-        moto_patches.sign_cognito_tokens(identity.signing_key(self.state_dir))
-        # before the functions' environment: the authorizer's USER_POOL_ID is the pool's assigned id
-        self.identity = identity.create_identity(self.template)
+        # the user pool is provisioned just after the gateway answers (`_provision_identity`); until then
+        # sign-ins, the token endpoint, config.json and every API request wait for it
+        self.identity: identity.Identity | None = None
+        self.identity_ready = threading.Event()
+        pooled = bool(self.template.of_type("AWS::Cognito::UserPool"))
+        self.admin_password = identity.admin_password(self.state_dir) if pooled else None  # the banner's
         # S3 through the AWS endpoint: presigned URLs (marketing uploads, reports) point where clients
         # reach them, as they point at S3 on AWS
         os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{_reachable(self.host)}:{self.aws_port}"
@@ -107,13 +111,11 @@ class LocalCloud:
         # of its own; until it exists, requests to its services wait for it (docs/decisions.md)
         self.provisioned = threading.Event()
         moto_patches.hold_services(aws.LATER_SERVICES, self.provisioned)
+        moto_patches.hold_services([identity.SERVICE], self.identity_ready)
         aws.provision(self.template, self.api_key)
         self.restored_items = state.load_tables(self.state_dir, self.table_names())
         self.restored_messages = state.load_queues(self.state_dir, self.queue_names())
         state.load_secrets(self.state_dir, self.secret_names())
-        if self.identity is not None:
-            state.load_identity(self.state_dir, self.identity.user_pool_id)
-            self.admin_password = identity.ensure_admin(self.state_dir, self.identity)
         self.logs = FunctionLogs(self.state_dir / "logs", ready=self.provisioned)
         # execution environments start on each function's first invocation
         self.runtime = ProcessRuntime(
@@ -144,7 +146,8 @@ class LocalCloud:
             prefixes={"/docs": Docs(self.template)},
             fallback=self.console,
             usage_plan=usage_plan(self.template),
-            posts={"/oauth2/token": identity.TokenEndpoint(self.identity)} if self.identity else {},
+            posts={"/oauth2/token": self.token_endpoint_of_the_pool},
+            authorizers_wait_for=self.identity_ready,
         )
         for worker in self.workers:
             worker.start()
@@ -156,9 +159,31 @@ class LocalCloud:
         self.startup_seconds = time.monotonic() - started
         self.ready.set()
 
+    def _provision_identity(self) -> None:
+        """The template's user pool, groups, resource server, domain and clients, the saved users and the
+        first admin; then the authorizer's USER_POOL_ID is the pool's assigned id (environments start on
+        first use, and nothing invokes the authorizer before `identity_ready`)."""
+        try:
+            moto_patches.apply_cognito()
+            moto_patches.sign_cognito_tokens(identity.signing_key(self.state_dir))
+            self.identity = identity.create_identity(self.template)
+            if self.identity is not None and self.admin_password is not None:
+                state.load_identity(self.state_dir, self.identity.user_pool_id)
+                identity.ensure_admin(self.identity, self.admin_password)
+                self._token_endpoint = identity.TokenEndpoint(self.identity)
+                self.runtime.refresh(self.template.functions())
+        finally:
+            self.identity_ready.set()
+
+    def token_endpoint_of_the_pool(self, request: Request) -> Response:
+        if not self.identity_ready.wait(IDENTITY_WAIT_SECONDS) or self.identity is None:
+            return json_response(503, {"error": "temporarily_unavailable"})
+        return self._token_endpoint(request)
+
     def _provision_later(self) -> None:
         try:
             with moto_patches.unheld():
+                self._provision_identity()  # first: every request with a token waits for it
                 aws.provision_later(self.template)
         except Exception as exc:
             logger.exception("provisioning failed")
@@ -217,6 +242,7 @@ class LocalCloud:
         """The web console's runtime configuration (on AWS the stack writes the same file)."""
         apis = {name: f"/{name}" for name in self.api_urls()}
         config: dict[str, object] = {"apis": apis, "apiKey": self.api_key}
+        self.identity_ready.wait(IDENTITY_WAIT_SECONDS)
         if self.identity is not None:
             config["auth"] = {
                 "region": REGION,

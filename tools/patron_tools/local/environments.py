@@ -503,6 +503,13 @@ class ProcessRuntime:
         self._reaper = threading.Thread(target=self._reap, name="environments", daemon=True)
         self._reaper.start()
 
+    def refresh(self, functions: dict[str, Function]) -> None:
+        """The functions as the template now resolves them (an id AWS assigned during provisioning, such as
+        the user pool's): environments started from now on get their new variables."""
+        with self._lock:
+            for logical_id, function in functions.items():
+                self.functions[logical_id] = self._pools[logical_id].function = function
+
     def invoke(self, logical_id: str, event: Any, asynchronous: bool = False) -> Any:
         payload = encode_event(event)
         check_request_size(payload, asynchronous)

@@ -9,6 +9,7 @@ import base64
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ from patron_tools.local.usage_plan import UsagePlan
 logger = logging.getLogger("patron_tools.local")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+AUTHORIZERS_WAIT_SECONDS = 120.0  # a request in the first moments of `patron dev` waits for the user pool
 
 Endpoint = Callable[[Request], Response]
 
@@ -71,6 +73,7 @@ class Gateway:
         fallback: Endpoint | None = None,
         usage_plan: UsagePlan | None = None,
         posts: dict[str, Endpoint] | None = None,
+        authorizers_wait_for: threading.Event | None = None,
     ) -> None:
         self.apis = {api.base_path: api for api in apis.values()}
         self.routes: dict[str, list[CompiledRoute]] = {api.logical_id: [] for api in apis.values()}
@@ -87,6 +90,7 @@ class Gateway:
         self.usage_plan = usage_plan  # throttling and quota per API key, across the APIs
         self.authorizers = Authorizers(runtime)
         self.posts = posts or {}  # exact local paths that take a POST: /oauth2/token
+        self.authorizers_wait_for = authorizers_wait_for  # what the authorizers need first (the user pool)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -134,6 +138,8 @@ class Gateway:
         event = proxy_event(compiled.route, raw_path, match.groupdict(), request, api.stage_variables)
         if api.authorizer is not None:
             # the authorizer before the API key, as API Gateway orders them
+            if self.authorizers_wait_for is not None:
+                self.authorizers_wait_for.wait(AUTHORIZERS_WAIT_SECONDS)
             decision = self.authorizers.decide(api.authorizer, event)
             if decision.status != 200:
                 return self.refused(api, decision)

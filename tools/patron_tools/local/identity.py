@@ -30,6 +30,7 @@ from patron_tools.local import moto_patches
 from patron_tools.local.template import REGION, Template
 
 ADMIN = "admin"  # the first user, in the group admin (SPEC §1.7)
+SERVICE = "cognito-idp"  # moto's name of the service: its requests wait until the pool exists
 ADMIN_PASSWORD_FILE = "admin-password"  # noqa: S105  # nosec B105 - a file name
 SIGNING_KEY_FILE = "cognito-signing-key.json"
 ID_STRATEGY = {
@@ -126,11 +127,20 @@ def create_identity(template: Template) -> Identity | None:
     return Identity(user_pool_id=pool_id, clients=clients, console_client_id=console)
 
 
-def ensure_admin(state_dir: Path, identity: Identity) -> str:
-    """The user `admin` in the group admin, with a random password kept in the state directory (the ready
-    banner prints it, as it prints the API key): created on the first start, again if it was removed."""
+def admin_password(state_dir: Path) -> str:
+    """The first admin's password: random, made on the first start and kept in the state directory (the
+    ready banner prints it, as it prints the API key)."""
     path = state_dir / ADMIN_PASSWORD_FILE
-    password = path.read_text().strip() if path.exists() else strong_password()
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(strong_password() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def ensure_admin(identity: Identity, password: str) -> None:
+    """The user `admin` in the group admin with `password`: created on the first start, again if it was
+    removed."""
     client = boto3.client("cognito-idp")
     try:
         client.admin_get_user(UserPoolId=identity.user_pool_id, Username=ADMIN)
@@ -140,11 +150,6 @@ def ensure_admin(state_dir: Path, identity: Identity) -> str:
             UserPoolId=identity.user_pool_id, Username=ADMIN, Password=password, Permanent=True
         )
         client.admin_add_user_to_group(UserPoolId=identity.user_pool_id, Username=ADMIN, GroupName=ADMIN)
-    if not path.exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(password + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def signing_key(state_dir: Path) -> dict[str, Any]:

@@ -814,7 +814,14 @@ def share_botocore_loader() -> None:
     botocore.session.create_loader = shared
 
 
-def apply_all() -> None:
+def apply_cognito() -> None:
+    """The Cognito workarounds: `patron dev` applies them as it provisions the user pool, after it answers
+    (importing moto's Cognito costs start-up time); `apply_all` applies them with the rest."""
+    verify_srp()
+    refuse_self_sign_up()
+
+
+def apply_all(cognito: bool = True) -> None:
     from patron_tools.local.events import deliver
 
     require_checked_moto()
@@ -828,5 +835,5 @@ def apply_all() -> None:
     filter_log_streams_by_prefix()
     route_event_targets(deliver)
     verify_presigned_requests()
-    verify_srp()
-    refuse_self_sign_up()
+    if cognito:
+        apply_cognito()
