@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -39,6 +40,7 @@ def method_arn(api_id: str, method: str, path: str) -> str:
     return f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/{STAGE}/{method}{path}"
 
 
+@functools.lru_cache(maxsize=4096)  # a policy's few resources, judged again for each request
 def _pattern(resource: str) -> re.Pattern[str]:
     """An IAM resource with wildcards: `*` any characters (slashes too), `?` one."""
     parts = re.split(r"([*?])", resource)
