@@ -296,3 +296,39 @@ def test_aws_logs_tail_of_one_function_shows_that_functions_lines_only(dev: DevS
         ]
         assert {event["logStreamName"].split("[")[0] + "[" for event in events} == {prefix}, function
         assert any(event["message"].startswith("START RequestId: ") for event in events), function
+
+
+@pytest.mark.local_only
+@pytest.mark.parametrize("host", ["evil.example", "attacker.test:80", "127.0.0.1.nip.io"])
+def test_both_ports_answer_only_their_own_names(dev: DevServer, host: str) -> None:
+    # Given a page whose name a DNS rebinding pointed at 127.0.0.1: its requests carry its own Host
+    config = requests.get(f"{dev.url}/config.json", headers={"Host": host}, timeout=10)
+    api = requests.get(f"{dev.url}/ids/customers/x", headers={**dev.headers, "Host": host}, timeout=10)
+    aws = requests.post(
+        f"http://127.0.0.1:{dev.aws_port}/",
+        headers={"Host": host, "X-Amz-Target": "DynamoDB_20120810.ListTables"},
+        data="{}",
+        timeout=10,
+    )
+
+    assert [config.status_code, api.status_code, aws.status_code] == [403, 403, 403]
+    assert "apiKey" not in config.text
+    assert "TableNames" not in aws.text
+    assert config.headers["Access-Control-Allow-Origin"] == "*"  # a JSON error with CORS, as every error
+
+
+@pytest.mark.local_only
+def test_the_aws_endpoint_grants_cors_to_the_console_alone(dev: DevServer) -> None:
+    aws = f"http://127.0.0.1:{dev.aws_port}/"
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-amz-target"}
+    scan = {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}
+
+    foreign = requests.options(aws, headers={"Origin": "https://evil.example", **preflight}, timeout=10)
+    console = requests.options(aws, headers={"Origin": dev.url, **preflight}, timeout=10)
+    read = requests.post(aws, headers={"Origin": "https://evil.example", **scan}, data="{}", timeout=10)
+
+    assert foreign.status_code == 403
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    assert console.status_code == 200
+    assert console.headers["Access-Control-Allow-Origin"] == dev.url
+    assert "Access-Control-Allow-Origin" not in read.headers  # a browser would not show the page the answer

@@ -7,15 +7,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
 
-from patron_tools.local import moto_patches
+from patron_tools.local import moto_patches, origins
 from patron_tools.local.template import REGION, Template
 
 MOTO_CONFIG: Any = {
@@ -27,11 +28,12 @@ MOTO_CONFIG: Any = {
 @dataclass
 class EmbeddedAws:
     mock: Any
-    server: ThreadedMotoServer | None
+    server: BaseWSGIServer | None
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.stop()
+            self.server.shutdown()
+            self.server.server_close()
         self.mock.stop()
 
 
@@ -51,9 +53,10 @@ def fake_credentials() -> None:
     os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
-def start_aws(host: str, port: int | None) -> EmbeddedAws:
-    """Start moto; `port=None` keeps it in-process only (tests). The Cognito workarounds come with the
-    user pool (`LocalCloud._provision_identity`)."""
+def start_aws(host: str, port: int | None, console: set[str] | None = None) -> EmbeddedAws:
+    """Start moto; `port=None` keeps it in-process only (tests). Its HTTP server answers only its own names
+    and grants CORS only to the `console` origins (`origins.LocalOnly`). The Cognito workarounds come with
+    the user pool (`LocalCloud._provision_identity`)."""
     moto_patches.apply_all(cognito=False)
     mock = mock_aws(config=MOTO_CONFIG)
     mock.start()
@@ -61,8 +64,10 @@ def start_aws(host: str, port: int | None) -> EmbeddedAws:
     server = None
     if port is not None:
         os.environ["MOTO_PORT"] = str(port)  # moto's ASL interpreter calls services on this port
-        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        server.start()
+        app, handler = moto_patches.moto_server_app()
+        local_only = origins.LocalOnly(app, host, port, origins=console or set())
+        server = make_server(host, port, local_only, threaded=True, request_handler=handler)
+        threading.Thread(target=server.serve_forever, name="aws-endpoint", daemon=True).start()
     return EmbeddedAws(mock, server)
 
 

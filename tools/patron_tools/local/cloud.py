@@ -20,7 +20,18 @@ from typing import Protocol
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
-from patron_tools.local import aws, events, identity, invoke, moto_patches, sqs, state, stepfunctions, streams
+from patron_tools.local import (
+    aws,
+    events,
+    identity,
+    invoke,
+    moto_patches,
+    origins,
+    sqs,
+    state,
+    stepfunctions,
+    streams,
+)
 from patron_tools.local.environments import ProcessRuntime
 from patron_tools.local.gateway import Gateway, json_response
 from patron_tools.local.logs import FunctionLogs, terminal
@@ -93,7 +104,7 @@ class LocalCloud:
             state.reset(self.state_dir)
         self.api_key = state.api_key(self.state_dir)
         os.environ.update(identity.ID_STRATEGY)  # the same pool and client ids at every start
-        self._aws = aws.start_aws(self.host, self.aws_port)
+        self._aws = aws.start_aws(self.host, self.aws_port, origins.console_origins(self.host, self.port))
         # the user pool is provisioned just after the gateway answers (`_provision_identity`); until then
         # sign-ins, the token endpoint, config.json and every API request wait for it
         self.identity: identity.Identity | None = None
@@ -151,7 +162,10 @@ class LocalCloud:
         )
         for worker in self.workers:
             worker.start()
-        self._server: BaseWSGIServer = keep_alive_server(self.host, self.port, self.gateway)
+        local_only = origins.LocalOnly(
+            self.gateway, self.host, self.port, headers=self.gateway.unknown_path_headers
+        )
+        self._server: BaseWSGIServer = keep_alive_server(self.host, self.port, local_only)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
         self._later = threading.Thread(target=self._provision_later, name="provisioning", daemon=True)

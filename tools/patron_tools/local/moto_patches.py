@@ -658,6 +658,18 @@ def restore_cognito_user(pool_id: str, record: dict[str, Any]) -> None:
             user.groups.add(pool.groups[name])
 
 
+def moto_server_app() -> tuple[Any, Any]:
+    """moto's server as a WSGI application and its request handler (what `ThreadedMotoServer` serves),
+    for the local cloud to serve behind `origins.LocalOnly`."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    return DomainDispatcherApplication(create_backend_app), MotoRequestHandler
+
+
 # ---------------------------------------------------------------- internals the local cloud reads
 def event_pattern(pattern: dict[str, Any] | str) -> Any:
     """moto's EventBridge pattern matcher (`.matches_event(event)`): prefix, numeric, exists, suffix,
