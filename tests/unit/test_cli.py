@@ -107,3 +107,23 @@ def test_the_banners_token_command_names_this_servers_flags(
     args = cli.parser().parse_args(["dev", *argv])
 
     assert cli.token_command(args, base_url) == command
+
+
+def test_a_reader_that_goes_away_is_no_traceback() -> None:
+    import os
+    import subprocess
+    import sys
+
+    # `patron token | head -c 20`: the reader closes the pipe before the token (here 100 kB) is written
+    command = [sys.executable, "-m", "patron_tools.cli", "token"]
+    environment = {**os.environ, "PATRON_TOKEN": "t" * 100_000}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    status = process.wait(timeout=60)
+
+    assert "Traceback" not in errors
+    assert "BrokenPipeError" not in errors
+    assert status == 141

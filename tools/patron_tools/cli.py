@@ -266,10 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         status: int = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader that went away is seen here, not at exit
         return status
     except KeyboardInterrupt:
         print(f"patron {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`patron token | head -c 20`): nothing more to say, as a Unix tool does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         message = user_error(exc)
         if message is None:
