@@ -61,7 +61,7 @@ SAM_CLI_VERSION := 1.170.0
 SAM := $(UV) tool run --from aws-sam-cli==$(SAM_CLI_VERSION) sam
 STACK := patron-$(STAGE)
 # the local cloud's and the CLI's dependencies, left out of the Lambda packages
-LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug awslambdaric httptools oauthlib pycognito requests rich,--prune $(p))
+LAMBDA_PRUNE := $(foreach p,moto pyyaml swagger-ui-bundle-v2 werkzeug awslambdaric h11 httptools oauthlib pycognito requests rich,--prune $(p))
 REQUIREMENTS ?= src/requirements.txt
 
 # src/requirements.txt: the Lambda runtime's dependencies from uv.lock, committed so that a plain

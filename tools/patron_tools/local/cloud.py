@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from patron_tools.local import (
@@ -165,7 +164,9 @@ class LocalCloud:
         local_only = origins.LocalOnly(
             self.gateway, self.host, self.port, headers=self.gateway.unknown_path_headers
         )
-        self._server: BaseWSGIServer = keep_alive_server(self.host, self.port, local_only)
+        self._server = keep_alive_server(
+            self.host, self.port, local_only, error_headers=self.gateway.unknown_path_headers
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
         self._later = threading.Thread(target=self._provision_later, name="provisioning", daemon=True)
