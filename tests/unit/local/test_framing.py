@@ -38,12 +38,13 @@ def server() -> Iterator[serving.Server]:
     started.server_close()
 
 
-def exchange(server: serving.Server, raw: bytes, wait: float = 5.0) -> bytes:
-    """Send `raw`, then read until the server closes the connection or is silent for a moment."""
+def exchange(server: serving.Server, raw: bytes, wait: float = 60.0) -> bytes:
+    """Send `raw`, then read until the server closes the connection (every case ends with a request that
+    closes it, or with an error that does); a silence of `wait` seconds ends the read too."""
     with socket.create_connection(("127.0.0.1", server.server_port), timeout=wait) as client:
         client.sendall(raw)
         received = b""
-        client.settimeout(1.0)
+        client.settimeout(wait)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             try:
@@ -121,7 +122,7 @@ def test_a_chunk_not_ended_by_crlf_is_a_400(server: serving.Server) -> None:
 
 def test_chunk_extensions_and_trailers_are_accepted(server: serving.Server) -> None:
     raw = (
-        b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         b'2;foo=bar\r\nab\r\n3;quoted="x y"\r\ncde\r\n0\r\nX-Trailer: t\r\n\r\n'
     )
 
@@ -138,10 +139,10 @@ def test_a_huge_chunk_size_on_a_closed_socket_ends_at_once(server: serving.Serve
             b"PUT /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n"
         )
     started = time.monotonic()
-    answer = exchange(server, b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = exchange(server, b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 
     assert statuses(answer) == [200]
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30
     assert [path for _, path, _ in SEEN] == ["/after"]
 
 
@@ -151,7 +152,7 @@ def test_a_chunked_body_over_10_mb_is_a_413_before_it_is_kept(
     monkeypatch.setattr(serving, "MAX_BODY_BYTES", 10)
     raw = b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"
 
-    received = exchange(server, raw + b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+    received = exchange(server, raw + b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 
     assert statuses(received) == [413, 200]  # read to its end and dropped: the connection serves on
     assert b'{"message": "Request Too Long"}' in received
@@ -163,10 +164,13 @@ def test_a_declared_length_over_10_mb_is_a_413(
 ) -> None:
     monkeypatch.setattr(serving, "MAX_BODY_BYTES", 10)
 
-    received = exchange(server, b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" + b"x" * 11)
+    after = b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    received = exchange(
+        server, b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" + b"x" * 11 + after
+    )
 
-    assert statuses(received) == [413]
-    assert SEEN == []
+    assert statuses(received) == [413, 200]
+    assert [path for _, path, _ in SEEN] == ["/after"]
 
 
 def test_a_head_over_10240_bytes_is_a_431(server: serving.Server) -> None:
@@ -180,13 +184,13 @@ def test_a_head_over_10240_bytes_is_a_431(server: serving.Server) -> None:
 
 
 def test_a_head_under_10240_bytes_is_served(server: serving.Server) -> None:
-    raw = b"GET /a HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9_000 + b"\r\n\r\n"
+    raw = b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * 9_000 + b"\r\n\r\n"
 
     assert statuses(exchange(server, raw)) == [200]
 
 
 def test_100_continue_is_sent_once(server: serving.Server) -> None:
-    with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as client:
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=60) as client:
         client.sendall(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
         interim = client.recv(1024)
         client.sendall(b"ab")
@@ -207,7 +211,7 @@ def test_a_slow_or_idle_client_is_let_go(server: serving.Server, monkeypatch: py
         closed = client.recv(1024)
 
     assert closed == b""
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # let go after HEAD_SECONDS, not IDLE_SECONDS
 
 
 def test_connections_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,8 +219,8 @@ def test_connections_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     capped = serving.keep_alive_server("127.0.0.1", 0, app, error_headers=CORS)
     threading.Thread(target=capped.serve_forever, daemon=True).start()
     try:
+        # accepted in the order they connect: these two take the slots before the third is accepted
         held = [socket.create_connection(("127.0.0.1", capped.server_port), timeout=5) for _ in range(2)]
-        time.sleep(0.3)  # the two are accepted and held by their threads
         answer = exchange(capped, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
         for connection in held:
             connection.close()
