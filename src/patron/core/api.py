@@ -211,8 +211,9 @@ class PatronResolver(APIGatewayRestResolver):
         except errors.Invalid as exc:
             return self._error_result(400, error_body(exc.code, exc.message))
         principal = access.from_context((event.get("requestContext") or {}).get("authorizer"))
+        who = principal.describe() if principal else None
         # who calls names every line the request logs (never the token: the authorizer's context has none)
-        logger.append_keys(principal=principal.describe() if principal else None)
+        logger.append_keys(principal=who)
         try:
             result = self._with_cors(super().resolve(event, context))
         finally:
@@ -222,7 +223,7 @@ class PatronResolver(APIGatewayRestResolver):
             logger.info(
                 "write",
                 extra={
-                    "principal": principal.describe() if principal else None,
+                    "principal": who,
                     "route": f"{event.get('httpMethod')} {event.get('resource')}",
                     "status": result.get("statusCode"),
                 },

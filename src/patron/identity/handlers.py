@@ -62,14 +62,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         aws_account_id=arn.aws_account_id,
         api_id=arn.api_id,
         stage=arn.stage,
-        context=access.context(principal),
+        context=(carried := access.context(principal)),
     )
     resource = route_resource(request.resource)
     if rule is not None and rule.allows(principal):
         response.allow_route(request.http_method, resource)
     else:
         # the 403's message (template.yaml's ACCESS_DENIED gateway response reads it)
-        response.context = {**access.context(principal), "message": _refusal(rule)}
+        response.context = {**carried, "message": _refusal(rule)}
         response.deny_route(request.http_method, resource)
         logger.info("route refused", extra={"principal": principal.describe(), "route": request.resource})
     return response.asdict()

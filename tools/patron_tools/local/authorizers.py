@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -30,6 +31,7 @@ class Decision:
     status: int  # 200 (allowed), 401, 403 or 500
     context: dict[str, Any]  # requestContext.authorizer: the authorizer's context and principalId
     expires: float = 0.0
+    policy: Any = None  # the answered policy: a cached answer is judged again for each request's ARN
 
 
 UNAUTHORIZED = Decision(401, {})
@@ -98,7 +100,7 @@ class Authorizers:
             with self._lock:
                 if len(self._cache) >= CACHE_ENTRIES:
                     self._cache.pop(next(iter(self._cache)))
-                self._cache[key] = Decision(decision.status, decision.context, now + authorizer.ttl_seconds)
+                self._cache[key] = dataclasses.replace(decision, expires=now + authorizer.ttl_seconds)
         return self._judged(decision, event)
 
     def _call(self, authorizer: Authorizer, event: dict[str, Any]) -> Decision:
@@ -116,8 +118,7 @@ class Authorizers:
         if not isinstance(answer, dict) or "policyDocument" not in answer or "principalId" not in answer:
             return FAILED
         context = {**(answer.get("context") or {}), "principalId": answer["principalId"]}
-        # the policy is kept with the answer: a cached answer is judged again for each request's ARN
-        return Decision(200, {**context, "_policy": answer["policyDocument"]})
+        return Decision(200, context, policy=answer["policyDocument"])
 
     def _arn(self, event: dict[str, Any]) -> str:
         """The method ARN: the resource with this request's path parameters, as API Gateway builds it (a
@@ -131,7 +132,5 @@ class Authorizers:
     def _judged(self, decision: Decision, event: dict[str, Any]) -> Decision:
         if decision.status != 200:
             return decision
-        context = dict(decision.context)
-        policy = context.pop("_policy", {})
-        status = 200 if allows(policy, self._arn(event)) else 403
-        return Decision(status, context)
+        status = 200 if allows(decision.policy or {}, self._arn(event)) else 403
+        return Decision(status, decision.context)

@@ -577,21 +577,23 @@ def sign_cognito_tokens(private_jwk: dict[str, Any]) -> None:
     CognitoIdpUserPool.__init__ = __init__  # type: ignore[method-assign]
 
 
-def _user_pools() -> list[Any]:
+def _cognito_pools() -> dict[str, Any]:
+    """moto's user pools of the local cloud's account and region, by id."""
     from moto.cognitoidp.models import cognitoidp_backends
 
     from patron_tools.local.template import ACCOUNT_ID, REGION
 
-    return list(cognitoidp_backends[ACCOUNT_ID][REGION].user_pools.values())
+    pools: dict[str, Any] = cognitoidp_backends[ACCOUNT_ID][REGION].user_pools
+    return pools
+
+
+def _user_pools() -> list[Any]:
+    return list(_cognito_pools().values())
 
 
 def cognito_user_pool(pool_id: str) -> Any:
     """moto's user pool object: its app clients, users and signing key."""
-    from moto.cognitoidp.models import cognitoidp_backends
-
-    from patron_tools.local.template import ACCOUNT_ID, REGION
-
-    return cognitoidp_backends[ACCOUNT_ID][REGION].user_pools[pool_id]
+    return _cognito_pools()[pool_id]
 
 
 @dataclass(frozen=True)
